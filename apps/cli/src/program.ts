@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+import { registerMigrate } from './commands/migrate.js';
+
+/** The `evalq` command line: every subcommand registers itself here. */
+export function buildProgram(): Command {
+  const program = new Command('evalq')
+    .description('evalq: batch evaluations of LLMs over labelled datasets')
+    .showHelpAfterError('(run evalq --help for usage)');
+  registerMigrate(program);
+  return program;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * The environment variables of SPEC §6 and their defaults, in one place. Each process
+ * composes the pieces it needs and parses them once with `parseEnv` at its entry point.
+ */
+
+const integer = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const port = integer(1, 65535);
+
+const postgresUrl = z
+  .string()
+  .regex(
+    /^postgres(ql)?:\/\//,
+    'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/evalq',
+  );
+
+const redisUrl = z
+  .string()
+  .regex(/^rediss?:\/\//, 'must be a redis:// URL, e.g. redis://127.0.0.1:6379');
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/evalq';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export const databaseEnv = z.object({
+  DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+});
+
+export const commonEnv = databaseEnv.extend({
+  REDIS_URL: redisUrl.default(DEFAULT_REDIS_URL),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, "_", "." or "-"')
+    .default('evalq'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const apiEnv = commonEnv.extend({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  API_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+});
+
+export const workerEnv = commonEnv.extend({
+  WORKER_CONCURRENCY: integer(1, 10_000).default(32),
+  LEASE_SECONDS: integer(2, 7 * 24 * 3600).default(300),
+  SHUTDOWN_GRACE_SECONDS: integer(0, 24 * 3600).default(30),
+  METRICS_PORT: port.optional(),
+});
+
+export type CommonEnv = z.output<typeof commonEnv>;
+export type ApiEnv = z.output<typeof apiEnv>;
+export type WorkerEnv = z.output<typeof workerEnv>;

@@ -1,0 +1,11 @@
+export * from './config-schema.js';
+export * from './durations.js';
+export * from './env.js';
+export * from './job-key.js';
+export * from './logger.js';
+export { EvalqError } from './errors/evalq-error.js';
+export { ConfigError } from './errors/config-error.js';
+export { ValidationError, type FieldProblem } from './errors/validation-error.js';
+export { NotFoundError } from './errors/not-found-error.js';
+export { ConflictError } from './errors/conflict-error.js';
+export { coerceError } from './errors/coerce-error.js';

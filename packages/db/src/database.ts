@@ -1,0 +1,19 @@
+import type { DatasetsTable } from './tables/datasets.js';
+import type { ModelPromptStatusTable, StatusUpdateLogTable } from './tables/jobs.js';
+import type { ModelsTable } from './tables/models.js';
+import type { PredictionStatusTable } from './tables/prediction-status.js';
+import type { PredictionsTable } from './tables/predictions.js';
+import type { PromptsTable } from './tables/prompts.js';
+import type { RowsTable } from './tables/rows.js';
+
+/** Every table of migrations/, as Kysely sees it. */
+export interface Database {
+  datasets: DatasetsTable;
+  models: ModelsTable;
+  prompts: PromptsTable;
+  rows: RowsTable;
+  modelpromptstatus: ModelPromptStatusTable;
+  predictionstatus: PredictionStatusTable;
+  predictions: PredictionsTable;
+  status_update_log: StatusUpdateLogTable;
+}

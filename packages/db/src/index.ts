@@ -1,0 +1,17 @@
+export type { Database } from './database.js';
+export * from './tables/datasets.js';
+export * from './tables/jobs.js';
+export * from './tables/models.js';
+export * from './tables/prediction-status.js';
+export * from './tables/predictions.js';
+export * from './tables/prompts.js';
+export * from './tables/rows.js';
+export { createDb, createPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
+export {
+  DEFAULT_MIGRATIONS_DIR,
+  migrate,
+  redactUrl,
+  type MigrateOptions,
+  type MigrateResult,
+} from './migrate.js';
+export { MigrationError, type MigrationErrorCode } from './migration-error.js';

@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './database.js';
+
+export interface PoolOptions {
+  connectionString: string;
+  /** Shown in pg_stat_activity, so an operator can tell the API from worker 7. */
+  applicationName: string;
+  /** Most connections this process opens. */
+  max?: number;
+  /** How long to wait for a connection (new or from the pool) before failing. */
+  connectionTimeoutMs?: number;
+  /** Server-side cap on any one statement. */
+  statementTimeoutMs?: number;
+  /** Server-side cap on a transaction left idle, e.g. by a process that stalled mid-way. */
+  idleInTransactionTimeoutMs?: number;
+  /** Called when an idle pooled client dies (server restart, pg_terminate_backend). */
+  onIdleClientError?: (error: Error) => void;
+}
+
+export const POOL_DEFAULTS = Object.freeze({
+  max: 10,
+  connectionTimeoutMs: 10_000,
+  statementTimeoutMs: 60_000,
+  idleInTransactionTimeoutMs: 60_000,
+});
+
+const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
+const INT8 = 20;
+
+/**
+ * Every session runs in UTC, and `timestamp` (without time zone) columns are read as
+ * UTC. `in_progress_time` is such a column (documented), and both the heartbeat
+ * trigger and the reclaim compare it with the session clock, so every session must
+ * agree on the zone.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === TIMESTAMP_WITHOUT_TIME_ZONE && format !== 'binary') {
+      return (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
+    }
+    // count(*) and sums arrive as int8; every count evalq reads fits a JS number.
+    if (oid === INT8 && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** A node-postgres pool with timeouts set on both sides. The caller owns it and ends it. */
+export function createPool(options: PoolOptions): pg.Pool {
+  const settings = { ...POOL_DEFAULTS, ...stripUndefined(options) };
+  const pool = new pg.Pool({
+    connectionString: settings.connectionString,
+    application_name: settings.applicationName,
+    max: settings.max,
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    statement_timeout: settings.statementTimeoutMs,
+    idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
+    options: '-c timezone=UTC',
+    types,
+  });
+  // Without a listener, an idle client's error (e.g. the server restarted) would crash
+  // the process. The pool drops that client; the next query opens a new connection.
+  pool.on('error', (error) => options.onIdleClientError?.(error));
+  return pool;
+}
+
+/** A Kysely handle over an existing pool. Destroying it ends the pool. */
+export function createDb(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
