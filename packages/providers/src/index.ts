@@ -1,0 +1,2 @@
+export * from './client-kind.js';
+export * from './model-config.js';

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { SECOND } from '@evalq/core';
+
+/**
+ * `models.config` (SPEC §4): per-model settings, all optional. Unknown keys are
+ * rejected, so a typo (`max_retry`) is an error rather than a silently ignored setting.
+ * No key holds a secret: `api_key_env` is the NAME of the environment variable that
+ * holds the key, read by the worker at call time.
+ */
+export const modelConfigSchema = z.strictObject({
+  base_url: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL, e.g. http://127.0.0.1:8000/v1')
+    .optional(),
+  api_key_env: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+      'must be the NAME of an environment variable holding the key (e.g. OPENAI_API_KEY), never the key itself',
+    )
+    .optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 60 * SECOND)
+    .optional(),
+  max_retries: z.number().int().min(0).max(20).optional(),
+  max_concurrency: z.number().int().min(1).max(100_000).optional(),
+  requests_per_minute: z.number().int().min(1).max(10_000_000).optional(),
+});
+
+export type ModelConfig = z.output<typeof modelConfigSchema>;
+
+/** What a model gets for a setting its config leaves out. */
+export const MODEL_CONFIG_DEFAULTS = Object.freeze({
+  timeout_ms: 60 * SECOND,
+  max_retries: 3,
+});
