@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# One image for every evalq process; the command picks it:
+#   docker run evalq migrate | api | worker | <any evalq CLI command>
+
+# ---- build: install everything, compile TypeScript, then drop dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is reused while only sources change.
+COPY package.json package-lock.json ./
+COPY packages/core/package.json packages/core/
+COPY packages/db/package.json packages/db/
+COPY packages/queue/package.json packages/queue/
+COPY packages/providers/package.json packages/providers/
+COPY packages/testing/package.json packages/testing/
+COPY apps/worker/package.json apps/worker/
+COPY apps/api/package.json apps/api/
+COPY apps/cli/package.json apps/cli/
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.base.json tsconfig.json ./
+COPY packages packages
+COPY apps apps
+RUN npx tsc -b \
+ && npm prune --omit=dev --ignore-scripts \
+ && find packages apps -mindepth 2 -maxdepth 2 \( -name src -o -name test \) -type d -prune -exec rm -rf {} + \
+ && find packages apps -name '*.map' -delete
+
+# ---- runtime: compiled JavaScript, production dependencies, migrations; no compiler ----
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/packages packages
+COPY --from=build /app/apps apps
+COPY migrations migrations
+# Run as the image's unprivileged user; nothing under /app is writable by it.
+USER node
+# tini is PID 1: it forwards SIGTERM to node (so a worker drains and hands its rows
+# back) and reaps zombies.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "apps/cli/dist/main.js"]
+CMD ["api"]
