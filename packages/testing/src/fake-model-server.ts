@@ -46,6 +46,9 @@ export interface FakeModelServer {
   readonly requestCount: number;
   /** TCP connections accepted so far (keep-alive reuses them). */
   readonly connectionCount: number;
+  /** Requests being answered right now, and the most there ever were at once. */
+  readonly inFlight: number;
+  readonly peakInFlight: number;
   configure(changes: Partial<FakeServerBehaviour>): void;
   /** Forgets recorded requests and counters. */
   reset(): void;
@@ -156,6 +159,8 @@ async function startFakeServer(
   let requests: RecordedRequest[] = [];
   let requestCount = 0;
   let connectionCount = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
 
   function answer(req: IncomingMessage, res: ServerResponse, raw: string, at: number): void {
     let body: Record<string, unknown> = {};
@@ -198,6 +203,7 @@ async function startFakeServer(
       requests.push({ at, model, prompt, status, authorization: req.headers.authorization, body });
     }
     const send = (): void => {
+      inFlight -= 1;
       res.writeHead(status, headers);
       res.end(payload);
     };
@@ -207,6 +213,8 @@ async function startFakeServer(
 
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const at = performance.timeOrigin + performance.now();
+    inFlight += 1;
+    if (inFlight > peakInFlight) peakInFlight = inFlight;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8'), at));
@@ -235,6 +243,12 @@ async function startFakeServer(
     get connectionCount() {
       return connectionCount;
     },
+    get inFlight() {
+      return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
+    },
     configure(changes) {
       Object.assign(behaviour, stripUndefined(changes));
       for (const key of ['retryAfterMs', 'retryAfterSeconds', 'failWith'] as const) {
@@ -245,6 +259,7 @@ async function startFakeServer(
       requests = [];
       requestCount = 0;
       connectionCount = 0;
+      peakInFlight = inFlight;
     },
     close() {
       return new Promise<void>((resolve) => {
