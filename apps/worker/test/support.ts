@@ -117,7 +117,9 @@ export async function waitFor(
         : '';
       throw new Error(
         `condition not met within ${options.timeoutMs ?? 30_000} ms ${detail}` +
-          (lastError === undefined ? '' : `\nlast error: ${String(lastError)}`),
+          (lastError === undefined
+            ? ''
+            : `\nlast error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
