@@ -90,14 +90,19 @@ export class FinishBuffer {
 
   async #write(batch: FinishedRow[]): Promise<void> {
     const { db, workerId, metrics, log } = this.#options;
-    for (let failures = 0; ;) {
+    for (let failures = 0; ; ) {
       try {
         const result = await finishRows(db, workerId, batch);
-        if (failures > 0)
-          log.info({ rows: batch.length, failures }, 'results stored after retrying');
+        if (failures > 0) log.info({ rows: batch.length, failures }, 'results stored after retrying');
         this.#options.onSettled(batch, result);
         return;
       } catch (error) {
+        if (isDataError(error)) {
+          // Not a passing outage: some row cannot be stored as it is. Retrying the batch
+          // would fail for ever and hold every other result back.
+          await this.#isolate(batch, error);
+          return;
+        }
         failures += 1;
         metrics.dbErrors.inc({ operation: 'finish' });
         const delay = dbBackoffMs(failures);
@@ -117,4 +122,45 @@ export class FinishBuffer {
       }
     }
   }
+
+  /**
+   * A batch the database refuses for its data: store its rows one by one, and a row that
+   * still cannot be stored as a `failed` prediction that says why.
+   */
+  async #isolate(batch: FinishedRow[], error: unknown): Promise<void> {
+    const { log, metrics } = this.#options;
+    metrics.dbErrors.inc({ operation: 'finish' });
+    if (batch.length > 1) {
+      log.warn({ err: errorSummary(error), rows: batch.length }, 'a result cannot be stored: storing the batch row by row');
+      for (const row of batch) await this.#write([row]);
+      return;
+    }
+    const row = batch[0]!;
+    if (row.status === 'failed' && row.prediction === '' && row.error?.startsWith('storage: ')) {
+      log.error(
+        { err: errorSummary(error), row_id: row.row_id, model_id: row.model_id, prompt_id: row.prompt_id },
+        'could not store even a failed prediction for this row; it returns to pending after the lease',
+      );
+      this.#options.onSettled(batch, { finished: [], inserted: 0 });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn({ err: errorSummary(error), row_id: row.row_id }, 'storing the answer as a failed prediction instead');
+    await this.#write([
+      {
+        ...row,
+        prediction: '',
+        status: 'failed',
+        error: `storage: the answer could not be stored (${message})`,
+        prompt_tokens: null,
+        completion_tokens: null,
+      },
+    ]);
+  }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }

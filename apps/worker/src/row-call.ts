@@ -55,6 +55,9 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
       prompt_tokens: null,
       completion_tokens: null,
       ...fields,
+      // PostgreSQL text cannot hold NUL; a model (or an error page) may send one.
+      prediction: withoutNul(fields.prediction),
+      error: fields.error === null ? null : withoutNul(fields.error),
     },
   });
 
@@ -154,4 +157,8 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
       return { kind: 'abandoned' };
     }
   }
+}
+
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 }

@@ -125,3 +125,90 @@ describe('a provider answering 400', () => {
     expect(rejecting.requests.filter((r) => r.model === 'rejected-model')).toHaveLength(rows);
   });
 });
+
+describe('answers the database cannot store as they are', () => {
+  it('strips NUL characters, and stores an impossible answer as failed without holding back the others', async () => {
+    const odd = await startFakeOpenAIServer({
+      respond: (prompt) => (prompt.includes('What is 3 + 3?') ? 'six\u0000!' : 'ok'),
+      // An out-of-range token count (it does not fit an integer column) for one row.
+      promptTokens: (prompt) => (prompt.includes('What is 5 + 5?') ? 3_000_000_000 : 4),
+    });
+    try {
+      const rows = 40;
+      const key = {
+        model_id: await createModel(t, { name: 'odd-model', config: { base_url: odd.url } }),
+        prompt_id: await createPrompt(t),
+        dataset_id: await createDataset(t, rows),
+      };
+      await launchJob(t, key, prefix);
+      expect(await waitForJobDone(t, key, 30_000)).toMatchObject({ count: rows, failed: 1 });
+      await expectExactlyOnce(t, key, rows);
+      const stored = await t.query<{
+        content: string;
+        status: string;
+        prediction: string;
+        error: string | null;
+      }>(
+        `SELECT r.content, p.status, p.prediction, p.error FROM predictions p JOIN rows r USING (row_id)
+         WHERE p.model_id = $1 AND r.content IN ('What is 3 + 3?', 'What is 5 + 5?', 'What is 6 + 6?')
+         ORDER BY r.row_id`,
+        [key.model_id],
+      );
+      expect(stored[0]).toEqual({
+        content: 'What is 3 + 3?',
+        status: 'success',
+        prediction: 'six!',
+        error: null,
+      });
+      expect(stored[1]).toMatchObject({
+        content: 'What is 5 + 5?',
+        status: 'failed',
+        prediction: '',
+      });
+      expect(stored[1]!.error).toMatch(/^storage: the answer could not be stored \(.*out of range/);
+      expect(stored[2]).toEqual({
+        content: 'What is 6 + 6?',
+        status: 'success',
+        prediction: 'ok',
+        error: null,
+      });
+    } finally {
+      await odd.close();
+    }
+  });
+});
+
+describe('a model that cannot be called', () => {
+  it('fails its rows at once with the reason (unknown client, missing API-key variable), and the job finishes', async () => {
+    const rows = 10;
+    const dataset_id = await createDataset(t, rows);
+    const prompt_id = await createPrompt(t);
+    const unknown = {
+      model_id: await createModel(t, { source: 'telepathy' }),
+      prompt_id,
+      dataset_id,
+    };
+    const keyless = {
+      model_id: await createModel(t, {
+        config: { base_url: flaky.url, api_key_env: 'EVALQ_TEST_KEY_THAT_IS_NOT_SET' },
+      }),
+      prompt_id,
+      dataset_id,
+    };
+    await launchJob(t, unknown, prefix);
+    await launchJob(t, keyless, prefix);
+    expect(await waitForJobDone(t, unknown, 30_000)).toMatchObject({ count: rows, failed: rows });
+    expect(await waitForJobDone(t, keyless, 30_000)).toMatchObject({ count: rows, failed: rows });
+    const errors = await t.query<{ model_id: number; error: string; attempts: number }>(
+      'SELECT DISTINCT model_id, error, attempts FROM predictions WHERE model_id = ANY($1::int[]) ORDER BY model_id',
+      [[unknown.model_id, keyless.model_id]],
+    );
+    expect(errors).toHaveLength(2);
+    expect(errors[0]!.error).toMatch(/^config: no model client for source "telepathy"/);
+    expect(errors[0]!.attempts).toBe(0);
+    expect(errors[1]!.error).toMatch(
+      /^config: the environment variable EVALQ_TEST_KEY_THAT_IS_NOT_SET/,
+    );
+    expect(errors[1]!.attempts).toBe(1);
+  });
+});

@@ -21,6 +21,8 @@ export interface FakeServerBehaviour {
   failWith: number | undefined;
   /** The completion text for a prompt; by default the prompt itself (an echo). */
   respond: (prompt: string, model: string) => string;
+  /** The prompt token count reported; by default the prompt's word count. */
+  promptTokens: (prompt: string) => number;
   /** Keep a record of every request (timestamps, prompt, status). */
   record: boolean;
 }
@@ -66,7 +68,7 @@ interface Flavour {
   /** Answers for this path, or undefined for a 404. */
   match(path: string): boolean;
   prompt(body: Record<string, unknown>): string;
-  success(model: string, prompt: string, text: string): string;
+  success(model: string, promptTokens: number, text: string): string;
   error(status: number, message: string): string;
   baseUrl(port: number): string;
 }
@@ -78,7 +80,7 @@ const openAIFlavour: Flavour = {
     const last = messages[messages.length - 1] as { content?: unknown } | undefined;
     return typeof last?.content === 'string' ? last.content : '';
   },
-  success(model, prompt, text) {
+  success(model, promptTokens, text) {
     return JSON.stringify({
       id: 'chatcmpl-fake',
       object: 'chat.completion',
@@ -93,9 +95,9 @@ const openAIFlavour: Flavour = {
         },
       ],
       usage: {
-        prompt_tokens: countWords(prompt),
+        prompt_tokens: promptTokens,
         completion_tokens: countWords(text),
-        total_tokens: countWords(prompt) + countWords(text),
+        total_tokens: promptTokens + countWords(text),
       },
     });
   },
@@ -109,7 +111,7 @@ const openAIFlavour: Flavour = {
 const ollamaFlavour: Flavour = {
   match: (path) => path === '/api/chat',
   prompt: (body) => openAIFlavour.prompt(body),
-  success(model, prompt, text) {
+  success(model, promptTokens, text) {
     return JSON.stringify({
       model,
       created_at: new Date().toISOString(),
@@ -118,7 +120,7 @@ const ollamaFlavour: Flavour = {
       done_reason: 'stop',
       total_duration: 1000,
       load_duration: 0,
-      prompt_eval_count: countWords(prompt),
+      prompt_eval_count: promptTokens,
       prompt_eval_duration: 500,
       eval_count: countWords(text),
       eval_duration: 500,
@@ -152,6 +154,7 @@ async function startFakeServer(
     retryAfterSeconds: undefined,
     failWith: undefined,
     respond: (prompt) => prompt,
+    promptTokens: countWords,
     record: true,
     ...stripUndefined(options),
   };
@@ -196,7 +199,7 @@ async function startFakeServer(
         headers['retry-after'] = String(behaviour.retryAfterSeconds);
       }
     } else {
-      payload = flavour.success(model, prompt, behaviour.respond(prompt, model));
+      payload = flavour.success(model, behaviour.promptTokens(prompt), behaviour.respond(prompt, model));
     }
     requestCount += 1;
     if (behaviour.record) {
