@@ -49,10 +49,7 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): Fet
     if (signal?.aborted) return Promise.reject(abortError(signal));
 
     return new Promise<Response>((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((value, name) => {
-        headers[name] = value;
-      });
+      const headers = plainHeaders(init.headers);
       let payload: Buffer | undefined;
       if (typeof body === 'string') payload = Buffer.from(body, 'utf8');
       else if (body instanceof Uint8Array)
@@ -93,24 +90,49 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): Fet
 
 async function toResponse(res: IncomingMessage, raw: Buffer): Promise<Response> {
   const status = res.statusCode ?? 502;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  // Name/value pairs straight from the wire: the Response builds its Headers once.
+  const pairs: [string, string][] = [];
+  const rawHeaders = res.rawHeaders;
+  let encoding: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const value = rawHeaders[i + 1]!;
+    if (name.length === 16 && name.toLowerCase() === 'content-encoding') {
+      encoding = value.trim().toLowerCase();
+      continue;
+    }
+    pairs.push([name, value]);
   }
-  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
   let body: Buffer = raw;
   const decode = encoding ? decoders[encoding] : undefined;
+  if (encoding !== undefined && !decode) pairs.push(['content-encoding', encoding]);
   if (decode && raw.byteLength > 0) {
     body = await decode(raw);
-    headers.delete('content-encoding');
-    headers.set('content-length', String(body.byteLength));
+    for (const pair of pairs) if (pair[0].toLowerCase() === 'content-length') pair[1] = String(body.byteLength);
   }
   return new Response(NULL_BODY_STATUSES.has(status) ? null : body, {
     status,
     statusText: res.statusMessage ?? '',
-    headers,
+    headers: pairs,
   });
+}
+
+/** Request headers as a plain object, without building a Headers when they already are one. */
+function plainHeaders(init: RequestInit['headers']): Record<string, string> {
+  if (init === undefined) return {};
+  if (init instanceof Headers) {
+    const headers: Record<string, string> = {};
+    init.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return headers;
+  }
+  if (Array.isArray(init)) {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of init) if (name !== undefined && value !== undefined) headers[name] = value;
+    return headers;
+  }
+  return { ...(init as Record<string, string>) };
 }
 
 function abortError(signal: AbortSignal | undefined): Error {
