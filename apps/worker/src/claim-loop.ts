@@ -93,12 +93,8 @@ export class ClaimLoop {
       await wake.wait(IDLE_WAIT_MS);
       return;
     }
-    const limitedRoom = dispatcher.room(true);
     const now = Date.now();
-    const entry = rotation.next(now, (candidate) => {
-      const context = catalog.cached(candidate.key);
-      return !context || limitedRoom > 0 || !hasSharedLimits(context.model.limits);
-    });
+    const entry = rotation.next(now);
     if (!entry) {
       const unblockAt = rotation.nextUnblockAt();
       if (unblockAt === undefined) this.#o.requestReconcile('idle');
@@ -120,9 +116,17 @@ export class ClaimLoop {
       return;
     }
     const { model } = context;
+    // A model with shared limits only claims what can start at once (its permits are
+    // taken now). When its turn comes and every slot is taken, it keeps its turn: no
+    // more rows are claimed ahead for other jobs until a slot frees, so a busy job
+    // without limits cannot starve it.
     const limited = hasSharedLimits(model.limits);
-    const wanted = Math.min(this.#o.batchSize, limited ? limitedRoom : room);
-    if (wanted <= 0) return;
+    const wanted = Math.min(this.#o.batchSize, limited ? dispatcher.room(true) : room);
+    if (wanted <= 0) {
+      rotation.rewind(entry);
+      await wake.wait(IDLE_WAIT_MS);
+      return;
+    }
 
     const grant = await limits.tryAcquire(model.modelId, model.limits, wanted);
     if (grant.granted === 0) {

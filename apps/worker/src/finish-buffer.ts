@@ -90,10 +90,11 @@ export class FinishBuffer {
 
   async #write(batch: FinishedRow[]): Promise<void> {
     const { db, workerId, metrics, log } = this.#options;
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       try {
         const result = await finishRows(db, workerId, batch);
-        if (failures > 0) log.info({ rows: batch.length, failures }, 'results stored after retrying');
+        if (failures > 0)
+          log.info({ rows: batch.length, failures }, 'results stored after retrying');
         this.#options.onSettled(batch, result);
         return;
       } catch (error) {
@@ -131,21 +132,32 @@ export class FinishBuffer {
     const { log, metrics } = this.#options;
     metrics.dbErrors.inc({ operation: 'finish' });
     if (batch.length > 1) {
-      log.warn({ err: errorSummary(error), rows: batch.length }, 'a result cannot be stored: storing the batch row by row');
+      log.warn(
+        { err: errorSummary(error), rows: batch.length },
+        'a result cannot be stored: storing the batch row by row',
+      );
       for (const row of batch) await this.#write([row]);
       return;
     }
     const row = batch[0]!;
     if (row.status === 'failed' && row.prediction === '' && row.error?.startsWith('storage: ')) {
       log.error(
-        { err: errorSummary(error), row_id: row.row_id, model_id: row.model_id, prompt_id: row.prompt_id },
+        {
+          err: errorSummary(error),
+          row_id: row.row_id,
+          model_id: row.model_id,
+          prompt_id: row.prompt_id,
+        },
         'could not store even a failed prediction for this row; it returns to pending after the lease',
       );
       this.#options.onSettled(batch, { finished: [], inserted: 0 });
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    log.warn({ err: errorSummary(error), row_id: row.row_id }, 'storing the answer as a failed prediction instead');
+    log.warn(
+      { err: errorSummary(error), row_id: row.row_id },
+      'storing the answer as a failed prediction instead',
+    );
     await this.#write([
       {
         ...row,

@@ -115,6 +115,12 @@ export class JobRotation {
     return earliest;
   }
 
+  /** Makes `entry` the next job served again (its turn came but it could not be served yet). */
+  rewind(entry: JobEntry): void {
+    const index = this.#entries.indexOf(entry);
+    if (index >= 0) this.#cursor = index;
+  }
+
   /**
    * The next job after the last one served that is not exhausted, whose model is not
    * blocked, and that `accept` takes; undefined when none qualifies.

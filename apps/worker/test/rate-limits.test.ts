@@ -15,6 +15,7 @@ import {
   createModel,
   createPrompt,
   expectExactlyOnce,
+  jobState,
   launchJob,
   waitFor,
   waitForJobDone,
@@ -127,5 +128,27 @@ describe('a 429 with Retry-After', () => {
     expect(afterBurst.length).toBeGreaterThan(0);
     for (const request of afterBurst) expect(request.at).toBeGreaterThan(first429 + 1400);
     expect(await workersOf(key.model_id)).toEqual(['l1', 'l2']);
+  });
+});
+
+describe('a model with limits next to a busy model without', () => {
+  it('gets its share of every worker: it is not starved by rows claimed ahead for the other', async () => {
+    server.reset();
+    server.configure({ latencyMs: 50 });
+    const busy = await newJob('busy-model', {}, 600);
+    const limited = await newJob('limited-model', { max_concurrency: 2 }, 20);
+    await launchJob(t, busy, prefix);
+    await waitFor(async () => (await jobState(t, busy)).count >= 30, {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+    });
+    await launchJob(t, limited, prefix);
+    await waitForJobDone(t, limited, 30_000);
+    // 20 rows, 2 at a time, 50 ms each: about half a second when served in turn.
+    expect((await jobState(t, busy)).count).toBeLessThan(450);
+    await waitForJobDone(t, busy, 30_000);
+    await expectExactlyOnce(t, busy, 600);
+    await expectExactlyOnce(t, limited, 20);
+    server.configure({ latencyMs: 5 });
   });
 });
