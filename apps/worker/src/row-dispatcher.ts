@@ -110,24 +110,28 @@ export class RowDispatcher {
       return;
     }
     const finished = new Set(result.finished.map((f) => claimKey(f)));
+    const lostByJob = new Map<Logger, number[]>();
     let lost = 0;
     for (const row of rows) {
       const key = claimKey(row);
       const held = this.#held.get(key);
       this.#held.delete(key);
-      if (
-        finished.has(
-          claimKey({ row_id: row.row_id, model_id: row.model_id, prompt_id: row.prompt_id }),
-        )
-      ) {
+      const { row_id, model_id, prompt_id } = row;
+      if (finished.has(claimKey({ row_id, model_id, prompt_id }))) {
         metrics.rowsFinished.inc({ status: row.status });
       } else {
         lost += 1;
-        (held?.work.log ?? log).warn(
-          { row_id: row.row_id, attempt: row.attempt },
-          'result discarded: the claim expired and the row was handed to another claim (fencing token mismatch)',
-        );
+        const jobLog = held?.work.log ?? log;
+        const ids = lostByJob.get(jobLog) ?? [];
+        ids.push(row_id);
+        lostByJob.set(jobLog, ids);
       }
+    }
+    for (const [jobLog, rowIds] of lostByJob) {
+      jobLog.warn(
+        { rows: rowIds.length, row_ids: rowIds.slice(0, 20) },
+        "result discarded: the claim is no longer this worker's (it expired and the row was claimed again, or the job was cancelled)",
+      );
     }
     if (lost > 0) metrics.rowsLost.inc(lost);
     this.#options.wake.notify();

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
@@ -172,5 +173,34 @@ describe('SIGTERM', () => {
     );
     expect(await worker.stop('SIGINT')).toEqual({ code: 1, signal: null });
     expect(Date.now() - signalled).toBeLessThan(5_000);
+  });
+});
+
+describe('evalq worker', () => {
+  it('runs the same worker from the CLI (what npm run worker starts) and stops it on SIGTERM', async () => {
+    server.configure({ latencyMs: 1 });
+    const worker = await startWorkerProcess({
+      label: 'cli',
+      script: fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url)),
+      args: ['worker'],
+      env: workerEnv(t, prefix, { WORKER_ID: 'cli-worker' }),
+    });
+    workers.push(worker);
+    const key = await newJob(25);
+    await launchJob(t, key, prefix);
+    await waitForJobDone(t, key, 30_000, () => worker.describe());
+    await expectExactlyOnce(t, key, 25);
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+    expect(worker.logs.at(-1)).toMatchObject({ msg: 'worker stopped', workerId: 'cli-worker' });
+  });
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    await expect(
+      startWorkerProcess({
+        label: 'misconfigured',
+        env: workerEnv(t, prefix, { WORKER_CONCURRENCY: 'lots', LEASE_SECONDS: 0 }),
+        readyTimeoutMs: 10_000,
+      }),
+    ).rejects.toThrow(/WORKER_CONCURRENCY: must be a whole number[\s\S]*LEASE_SECONDS/);
   });
 });
