@@ -1,4 +1,3 @@
-import { errorSummary } from './error-summary.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
@@ -11,6 +10,7 @@ import type { WorkerMetrics } from './metrics.js';
 import type { RowDispatcher } from './row-dispatcher.js';
 import type { RowWork } from './row-call.js';
 import type { WakeSignal } from './wake-signal.js';
+import { errorSummary } from './error-summary.js';
 
 export interface ClaimLoopOptions {
   db: Kysely<Database>;

@@ -1,4 +1,3 @@
-import { errorSummary } from './error-summary.js';
 import { QueueEvents, Worker as BullWorker } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { JobKey, Logger } from '@evalq/core';
@@ -8,6 +7,7 @@ import type { JobCatalog } from './job-catalog.js';
 import type { JobRotation } from './job-rotation.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WakeSignal } from './wake-signal.js';
+import { errorSummary } from './error-summary.js';
 
 export interface JobDiscoveryOptions {
   db: Kysely<Database>;

@@ -1,10 +1,10 @@
-import { errorSummary } from './error-summary.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
 import { finishRows, type Database, type FinishedRow, type FinishResult } from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
 import type { WorkerMetrics } from './metrics.js';
+import { errorSummary } from './error-summary.js';
 
 export interface FinishBufferOptions {
   db: Kysely<Database>;

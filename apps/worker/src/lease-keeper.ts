@@ -1,4 +1,3 @@
-import { errorSummary } from './error-summary.js';
 import type { Kysely } from 'kysely';
 import { formatJobKey, type Logger } from '@evalq/core';
 import {
@@ -9,6 +8,7 @@ import {
   type ReclaimedJob,
 } from '@evalq/db';
 import type { WorkerMetrics } from './metrics.js';
+import { errorSummary } from './error-summary.js';
 
 export interface LeaseKeeperOptions {
   db: Kysely<Database>;

@@ -1,8 +1,8 @@
-import { errorSummary } from './error-summary.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@evalq/core';
 import type { Registry } from 'prom-client';
+import { errorSummary } from './error-summary.js';
 
 export interface ReadinessCheck {
   name: string;

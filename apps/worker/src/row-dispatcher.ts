@@ -1,4 +1,3 @@
-import { errorSummary } from './error-summary.js';
 import type { Logger } from '@evalq/core';
 import type { FinishedRow, FinishResult, HeldClaim } from '@evalq/db';
 import type { FinishBuffer } from './finish-buffer.js';
@@ -6,6 +5,7 @@ import type { SharedLimits } from './limits/shared-limits.js';
 import type { WorkerMetrics } from './metrics.js';
 import { callRow, type RowCallDeps, type RowWork } from './row-call.js';
 import type { WakeSignal } from './wake-signal.js';
+import { errorSummary } from './error-summary.js';
 
 type RowState = 'queued' | 'calling' | 'finishing' | 'abandoned';
 

@@ -1,7 +1,7 @@
-import { errorSummary } from './error-summary.js';
 import { createLogger, EvalqError } from '@evalq/core';
 import { parseWorkerConfig } from './config.js';
 import { startWorker } from './worker.js';
+import { errorSummary } from './error-summary.js';
 
 /**
  * Runs a worker as this process (`npm run worker`, `evalq worker`, the container):
@@ -27,7 +27,14 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
   // The log destination is asynchronous: exit once its last lines are written.
   const exit = (code: number): void => log.flush(() => process.exit(code));
 
-  const worker = await startWorker(config, { env, logger: log });
+  let worker;
+  try {
+    worker = await startWorker(config, { env, logger: log });
+  } catch (error) {
+    log.fatal({ err: errorSummary(error) }, 'the worker could not start');
+    exit(1);
+    return await new Promise<never>(() => undefined);
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -45,14 +52,16 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  let failed = false;
   process.on('unhandledRejection', (reason) => {
     log.fatal({ err: errorSummary(reason) }, 'unhandled promise rejection: stopping');
-    void worker.stop().finally(() => exit(1));
+    failed = true;
+    void worker.stop();
   });
 
   await worker.stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
-  exit(0);
+  exit(failed ? 1 : 0);
   return await new Promise<never>(() => undefined);
 }

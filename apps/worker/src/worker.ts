@@ -1,7 +1,6 @@
-import { errorSummary } from './error-summary.js';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, type Logger } from '@evalq/core';
+import { coerceError, ConfigError, createLogger, type Logger } from '@evalq/core';
 import { createDb, createPool, releaseClaims, type HeldClaim } from '@evalq/db';
 import type { Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
@@ -18,6 +17,7 @@ import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { RowDispatcher } from './row-dispatcher.js';
 import { WakeSignal } from './wake-signal.js';
+import { errorSummary } from './error-summary.js';
 
 export interface StartWorkerOptions {
   /** Where API keys are read at call time (process.env for a real worker). */
@@ -159,21 +159,30 @@ export async function startWorker(
 
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) {
-    metricsServer = await startMetricsServer({
-      port: config.metricsPort,
-      registry: metrics.registry,
-      log,
-      readiness: [
-        { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-        {
-          name: 'redis',
-          check: async () => {
-            if (redis.status !== 'ready') throw new Error(`connection is ${redis.status}`);
-            await redis.ping();
+    try {
+      metricsServer = await startMetricsServer({
+        port: config.metricsPort,
+        registry: metrics.registry,
+        log,
+        readiness: [
+          { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+          {
+            name: 'redis',
+            check: async () => {
+              if (redis.status !== 'ready') throw new Error(`connection is ${redis.status}`);
+              await redis.ping();
+            },
           },
-        },
-      ],
-    });
+        ],
+      });
+    } catch (error) {
+      redis.disconnect();
+      await db.destroy();
+      throw new ConfigError(
+        `METRICS_PORT: cannot serve metrics on port ${config.metricsPort} (${coerceError(error).message}); choose a free port or unset it`,
+        { cause: error },
+      );
+    }
   }
 
   discovery.start();

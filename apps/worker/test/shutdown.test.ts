@@ -203,4 +203,21 @@ describe('evalq worker', () => {
       }),
     ).rejects.toThrow(/WORKER_CONCURRENCY: must be a whole number[\s\S]*LEASE_SECONDS/);
   });
+
+  it('stops with a clear message when METRICS_PORT is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '0.0.0.0', resolve));
+    const { port } = squatter.address() as { port: number };
+    try {
+      await expect(
+        startWorkerProcess({
+          label: 'port-taken',
+          env: workerEnv(t, prefix, { METRICS_PORT: port }),
+          readyTimeoutMs: 10_000,
+        }),
+      ).rejects.toThrow(new RegExp(`METRICS_PORT: cannot serve metrics on port ${port}`));
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
 });

@@ -1,8 +1,8 @@
-import { errorSummary } from '../error-summary.js';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@evalq/core';
+import { errorSummary } from '../error-summary.js';
 
 /**
  * Per-model limits shared by every worker through Redis (docs/architecture.md, "Redis
