@@ -108,7 +108,8 @@ async function toResponse(res: IncomingMessage, raw: Buffer): Promise<Response> 
   if (encoding !== undefined && !decode) pairs.push(['content-encoding', encoding]);
   if (decode && raw.byteLength > 0) {
     body = await decode(raw);
-    for (const pair of pairs) if (pair[0].toLowerCase() === 'content-length') pair[1] = String(body.byteLength);
+    for (const pair of pairs)
+      if (pair[0].toLowerCase() === 'content-length') pair[1] = String(body.byteLength);
   }
   return new Response(NULL_BODY_STATUSES.has(status) ? null : body, {
     status,
@@ -129,7 +130,8 @@ function plainHeaders(init: RequestInit['headers']): Record<string, string> {
   }
   if (Array.isArray(init)) {
     const headers: Record<string, string> = {};
-    for (const [name, value] of init) if (name !== undefined && value !== undefined) headers[name] = value;
+    for (const [name, value] of init)
+      if (name !== undefined && value !== undefined) headers[name] = value;
     return headers;
   }
   return { ...(init as Record<string, string>) };

@@ -15,9 +15,17 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      seen.push({ method: req.method!, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      seen.push({
+        method: req.method!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       if (req.url === '/gzip') {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': 'r1' });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'x-request-id': 'r1',
+        });
         res.end(gzipSync(JSON.stringify({ ok: true })));
       } else if (req.url === '/empty') {
         res.writeHead(204);
@@ -60,12 +68,12 @@ describe('keep-alive fetch', () => {
 
   it('returns error statuses with their headers and body, and 204 without a body', async () => {
     const teapot = await fetchImpl(`${base}/other`, { method: 'GET', headers: [['x-a', '1']] });
-    expect([teapot.status, teapot.ok, teapot.headers.get('retry-after'), await teapot.text()]).toEqual([
-      418,
-      false,
-      '3',
-      'teapot',
-    ]);
+    expect([
+      teapot.status,
+      teapot.ok,
+      teapot.headers.get('retry-after'),
+      await teapot.text(),
+    ]).toEqual([418, false, '3', 'teapot']);
     expect(seen.at(-1)!.headers['x-a']).toBe('1');
     const empty = await fetchImpl(`${base}/empty`, { method: 'DELETE', headers: { 'x-b': '2' } });
     expect(empty.status).toBe(204);
@@ -83,6 +91,8 @@ describe('keep-alive fetch', () => {
   });
 
   it('rejects with the connection error when nothing listens', async () => {
-    await expect(fetchImpl('http://127.0.0.1:9/', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(fetchImpl('http://127.0.0.1:9/', {})).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
   });
 });

@@ -199,7 +199,11 @@ async function startFakeServer(
         headers['retry-after'] = String(behaviour.retryAfterSeconds);
       }
     } else {
-      payload = flavour.success(model, behaviour.promptTokens(prompt), behaviour.respond(prompt, model));
+      payload = flavour.success(
+        model,
+        behaviour.promptTokens(prompt),
+        behaviour.respond(prompt, model),
+      );
     }
     requestCount += 1;
     if (behaviour.record) {
