@@ -91,6 +91,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         timeoutMs: model.settings.timeoutMs,
         signal: deps.signal,
       });
+      deps.limits.release(model.modelId, permit.permits);
       const seconds = (performance.now() - started) / 1000;
       deps.metrics.calls.inc({ model_id: modelLabel, outcome: 'success' });
       deps.metrics.callDuration.observe({ model_id: modelLabel }, seconds);
@@ -108,18 +109,19 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         thrown instanceof ProviderError
           ? thrown
           : new ProviderError('invalid_response', coerceError(thrown).message, { cause: thrown });
-    } finally {
-      deps.limits.release(model.modelId, permit.permits);
     }
+    // A 429 pauses the model for every worker before this call's permit is given back,
+    // so no other call can slip in between.
+    if (error.kind === 'rate_limited') {
+      await deps.limits.pause(model.modelId, error.retryAfterMs ?? DEFAULT_PAUSE_MS);
+    }
+    deps.limits.release(model.modelId, permit.permits);
 
     if (error.kind === 'aborted') return { kind: 'abandoned' };
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.calls.inc({ model_id: modelLabel, outcome: 'error' });
     deps.metrics.callDuration.observe({ model_id: modelLabel }, seconds);
     deps.metrics.errors.inc({ model_id: modelLabel, kind: error.kind });
-    if (error.kind === 'rate_limited') {
-      await deps.limits.pause(model.modelId, error.retryAfterMs ?? DEFAULT_PAUSE_MS);
-    }
 
     if (!error.retryable || attempt > model.settings.maxRetries) {
       work.log.warn(
