@@ -70,9 +70,13 @@ const discoveredBy = (key: JobKey) => (record: Record<string, unknown>) =>
 describe('discovery', () => {
   it('wakes every worker through the queue, long before their next reconcile', async () => {
     // A reconcile only every minute (and at most every 12 s when idle): the queue must do it.
-    const env = { RECONCILE_INTERVAL_MS: 60_000 };
+    const env = { RECONCILE_INTERVAL_MS: 60_000, LOG_LEVEL: 'debug' };
     const [q1, q2] = await Promise.all([start('q1', env), start('q2', env)]);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // their start-up reconcile is over
+    for (const worker of [q1!, q2!]) {
+      await worker.waitForLog(
+        (r) => r.msg === 'reconciled with PostgreSQL' && r.reason === 'start',
+      );
+    }
     const key = await newJob(200);
     await launchJob(t, key, prefix);
     await waitForJobDone(t, key, 10_000);
