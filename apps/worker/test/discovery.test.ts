@@ -72,7 +72,7 @@ describe('discovery', () => {
     // A reconcile only every minute (and at most every 12 s when idle): the queue must do it.
     const env = { RECONCILE_INTERVAL_MS: 60_000, LOG_LEVEL: 'debug' };
     const [q1, q2] = await Promise.all([start('q1', env), start('q2', env)]);
-    for (const worker of [q1!, q2!]) {
+    for (const worker of [q1, q2]) {
       await worker.waitForLog(
         (r) => r.msg === 'reconciled with PostgreSQL' && r.reason === 'start',
       );
