@@ -15,3 +15,5 @@ export {
   type MigrateResult,
 } from './migrate.js';
 export { MigrationError, type MigrationErrorCode } from './migration-error.js';
+export * from './queries/claims.js';
+export * from './queries/worker-jobs.js';

@@ -61,6 +61,13 @@ export function createPool(options: PoolOptions): pg.Pool {
   // Without a listener, an idle client's error (e.g. the server restarted) would crash
   // the process. The pool drops that client; the next query opens a new connection.
   pool.on('error', (error) => options.onIdleClientError?.(error));
+  // A client that is checked out (between a query and its release) has no pool listener:
+  // if its server connection dies then (pg_terminate_backend, a restart), the client's
+  // 'error' event would crash the process. The failing query reports the error itself,
+  // and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

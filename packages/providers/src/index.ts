@@ -1,2 +1,20 @@
 export * from './client-kind.js';
 export * from './model-config.js';
+export * from './model-client.js';
+export * from './provider-error.js';
+export * from './classify-error.js';
+export * from './render-prompt.js';
+export * from './api-key.js';
+export * from './create-model-client.js';
+export { createOpenAIClient, type OpenAIClientOptions } from './clients/openai-client.js';
+export {
+  createOllamaClient,
+  DEFAULT_OLLAMA_HOST,
+  type OllamaClientOptions,
+} from './clients/ollama-client.js';
+export { createMockClient, mockAnswer } from './clients/mock-client.js';
+export {
+  createKeepAliveFetch,
+  sharedKeepAliveFetch,
+  type FetchFunction,
+} from './keep-alive-fetch.js';

@@ -1,0 +1,191 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kysely } from 'kysely';
+import type { Logger } from '@evalq/core';
+import { claimRows, markJobRunning, type Database } from '@evalq/db';
+import { dbBackoffMs } from './db-backoff.js';
+import type { JobCatalog } from './job-catalog.js';
+import type { JobEntry, JobRotation } from './job-rotation.js';
+import { hasSharedLimits, type SharedLimits } from './limits/shared-limits.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { RowDispatcher } from './row-dispatcher.js';
+import type { RowWork } from './row-call.js';
+import type { WakeSignal } from './wake-signal.js';
+import { errorSummary } from './error-summary.js';
+
+export interface ClaimLoopOptions {
+  db: Kysely<Database>;
+  workerId: string;
+  batchSize: number;
+  rotation: JobRotation;
+  catalog: JobCatalog;
+  limits: SharedLimits;
+  dispatcher: RowDispatcher;
+  wake: WakeSignal;
+  metrics: WorkerMetrics;
+  log: Logger;
+  /** Asks discovery for a reconcile: the rotation has nothing claimable. */
+  requestReconcile: (reason: string) => void;
+}
+
+/** Longest sleep with nothing to do; a wake-up (new job, freed slot, stop) ends it sooner. */
+const IDLE_WAIT_MS = 1_000;
+
+/**
+ * The claim loop: while this worker has room, it takes the next job of the rotation
+ * (round robin), takes permits for its model from the shared limits, claims that many
+ * rows in one statement, and hands them to the dispatcher. A short claim marks the job
+ * exhausted until the next reconcile; a refused permit parks the model until it can be
+ * granted. Database errors back off and retry; nothing is held across a model call.
+ */
+export class ClaimLoop {
+  readonly #o: ClaimLoopOptions;
+  readonly #stop = new AbortController();
+  readonly #jobLogs = new WeakMap<JobEntry, Logger>();
+  #done: Promise<void> | undefined;
+  #dbFailures = 0;
+
+  constructor(options: ClaimLoopOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#done ??= this.#run();
+  }
+
+  /** Stops claiming; resolves when the claim in progress (if any) has returned. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#o.wake.notify();
+    await this.#done;
+  }
+
+  #jobLog(entry: JobEntry): Logger {
+    let log = this.#jobLogs.get(entry);
+    if (!log) {
+      log = this.#o.log.child(entry.key);
+      this.#jobLogs.set(entry, log);
+    }
+    return log;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      try {
+        await this.#step();
+      } catch (error) {
+        // A bug, not a database error (those are handled in #step): log and keep going.
+        this.#o.log.error({ err: errorSummary(error) }, 'claim loop step failed');
+        await this.#pause(1_000);
+      }
+    }
+  }
+
+  async #pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+  }
+
+  async #step(): Promise<void> {
+    const { rotation, catalog, limits, dispatcher, wake, metrics } = this.#o;
+    // Claim in batches: wait until at least half a batch fits (the rows already queued
+    // keep every call slot busy meanwhile), rather than one small claim per freed slot.
+    const room = dispatcher.room(false);
+    if (room < Math.max(1, Math.floor(this.#o.batchSize / 2))) {
+      await wake.wait(IDLE_WAIT_MS);
+      return;
+    }
+    const now = Date.now();
+    const entry = rotation.next(now);
+    if (!entry) {
+      const unblockAt = rotation.nextUnblockAt();
+      if (unblockAt === undefined) this.#o.requestReconcile('idle');
+      await wake.wait(Math.min(IDLE_WAIT_MS, Math.max(1, (unblockAt ?? Infinity) - now)));
+      return;
+    }
+
+    const log = this.#jobLog(entry);
+    let context;
+    try {
+      context = await catalog.ensure(entry.key);
+    } catch (error) {
+      await this.#dbFailed('load job', error, log);
+      return;
+    }
+    if (!context) {
+      log.info('job skipped: its model or prompt no longer exists');
+      rotation.remove(entry);
+      return;
+    }
+    const { model } = context;
+    // A model with shared limits only claims what can start at once (its permits are
+    // taken now). When its turn comes and every slot is taken, it keeps its turn: no
+    // more rows are claimed ahead for other jobs until a slot frees, so a busy job
+    // without limits cannot starve it.
+    const limited = hasSharedLimits(model.limits);
+    const wanted = Math.min(this.#o.batchSize, limited ? dispatcher.room(true) : room);
+    if (wanted <= 0) {
+      rotation.rewind(entry);
+      await wake.wait(IDLE_WAIT_MS);
+      return;
+    }
+
+    const grant = await limits.tryAcquire(model.modelId, model.limits, wanted);
+    if (grant.granted === 0) {
+      rotation.blockModel(model.modelId, Date.now() + grant.waitMs);
+      return;
+    }
+
+    let rows;
+    try {
+      rows = await claimRows(this.#o.db, entry.key, grant.granted, this.#o.workerId);
+      this.#dbFailures = 0;
+    } catch (error) {
+      limits.giveBack(model.modelId, model.limits, grant, 0);
+      await this.#dbFailed('claim', error, log);
+      return;
+    }
+    limits.giveBack(model.modelId, model.limits, grant, rows.length);
+    if (rows.length < grant.granted) rotation.markExhausted(entry);
+    if (rows.length === 0) return;
+
+    metrics.rowsClaimed.inc(rows.length);
+    log.debug({ rows: rows.length }, 'rows claimed');
+    if (entry.status !== 'running') {
+      entry.status = 'running';
+      markJobRunning(this.#o.db, entry.key).catch((error: unknown) => {
+        entry.status = 'unknown';
+        log.warn(
+          { err: errorSummary(error) },
+          'could not mark the job running (its first prediction will)',
+        );
+      });
+    }
+    const works: RowWork[] = rows.map((row, index) => {
+      const permit = grant.permits[index];
+      return {
+        claim: {
+          row_id: row.row_id,
+          model_id: entry.key.model_id,
+          prompt_id: entry.key.prompt_id,
+          attempt: row.attempt,
+        },
+        datasetId: entry.key.dataset_id,
+        content: row.content,
+        context,
+        firstPermit: { granted: 1, waitMs: 0, permits: permit === undefined ? [] : [permit] },
+        log,
+      };
+    });
+    dispatcher.accept(works);
+  }
+
+  async #dbFailed(operation: string, error: unknown, log: Logger): Promise<void> {
+    this.#dbFailures += 1;
+    this.#o.metrics.dbErrors.inc({ operation });
+    const delay = dbBackoffMs(this.#dbFailures);
+    log.warn(
+      { err: errorSummary(error), failures: this.#dbFailures, retryInMs: Math.round(delay) },
+      `${operation} failed, retrying`,
+    );
+    await this.#pause(delay);
+  }
+}

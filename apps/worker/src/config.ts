@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseEnv, SECOND, workerEnv, type WorkerEnv } from '@evalq/core';
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * The worker's environment: SPEC §6 (`workerEnv`) plus tuning variables, each with a
+ * default that fits a local machine. Parsed once, at the entry point.
+ */
+export const workerConfigEnv = workerEnv.extend({
+  /** Written to predictionstatus.claimed_by and every log line; default host-pid-random. */
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:@-]{1,100}$/, 'must be 1–100 letters, digits or _ . : @ -')
+    .optional(),
+  /** Rows taken per claim statement; default min(WORKER_CONCURRENCY, 100). */
+  CLAIM_BATCH_SIZE: integer(1, 10_000).optional(),
+  /** Results stored per finish statement. */
+  FINISH_BATCH_SIZE: integer(1, 10_000).default(250),
+  /** The longest a finished result waits for its batch to fill. */
+  FINISH_FLUSH_MS: integer(0, 10_000).default(10),
+  /** How often the worker re-reads the runnable jobs from PostgreSQL. */
+  RECONCILE_INTERVAL_MS: integer(100, 3_600_000).default(5_000),
+  /** First retry delay of a failed provider call; doubles per retry, with jitter. */
+  RETRY_BASE_DELAY_MS: integer(1, 600_000).default(500),
+  /** Cap of the retry delay (a longer Retry-After still wins). */
+  RETRY_MAX_DELAY_MS: integer(1, 3_600_000).default(30_000),
+  /** PostgreSQL connections this worker may open. */
+  DATABASE_POOL_SIZE: integer(2, 200).default(10),
+  /** Ollama server for models with source/library ollama and no config.base_url. */
+  OLLAMA_HOST: z.string().min(1).optional(),
+});
+
+export type WorkerConfigEnv = z.output<typeof workerConfigEnv>;
+
+/** Everything the worker runs with, resolved and frozen. Durations in ms. */
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: WorkerEnv['LOG_LEVEL'];
+  workerId: string;
+  /** Provider calls in flight at once in this process. */
+  concurrency: number;
+  /** Rows claimed per statement. */
+  claimBatchSize: number;
+  /** Claimed rows allowed to wait for a free call slot (models without shared limits only). */
+  prefetch: number;
+  leaseSeconds: number;
+  /** How often held claims are re-stamped: a third of the lease. */
+  heartbeatIntervalMs: number;
+  /** How often expired claims are handed back: a quarter of the lease, at most 30 s. */
+  reclaimIntervalMs: number;
+  shutdownGraceMs: number;
+  metricsPort: number | undefined;
+  finishBatchSize: number;
+  finishFlushMs: number;
+  reconcileIntervalMs: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  poolSize: number;
+  ollamaHost: string | undefined;
+}
+
+/** Parses the worker's environment; a bad variable stops start-up with a ConfigError naming it. */
+export function parseWorkerConfig(env: Record<string, string | undefined>): Readonly<WorkerConfig> {
+  const e = parseEnv(workerConfigEnv, env);
+  const claimBatchSize = e.CLAIM_BATCH_SIZE ?? Math.min(e.WORKER_CONCURRENCY, 100);
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    concurrency: e.WORKER_CONCURRENCY,
+    claimBatchSize,
+    prefetch: claimBatchSize,
+    leaseSeconds: e.LEASE_SECONDS,
+    heartbeatIntervalMs: Math.floor((e.LEASE_SECONDS * SECOND) / 3),
+    reclaimIntervalMs: Math.min(Math.floor((e.LEASE_SECONDS * SECOND) / 4), 30 * SECOND),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * SECOND,
+    metricsPort: e.METRICS_PORT,
+    finishBatchSize: e.FINISH_BATCH_SIZE,
+    finishFlushMs: e.FINISH_FLUSH_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
+    retryMaxDelayMs: e.RETRY_MAX_DELAY_MS,
+    poolSize: e.DATABASE_POOL_SIZE,
+    ollamaHost: e.OLLAMA_HOST,
+  });
+}

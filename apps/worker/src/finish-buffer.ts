@@ -1,0 +1,178 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kysely } from 'kysely';
+import type { Logger } from '@evalq/core';
+import { finishRows, type Database, type FinishedRow, type FinishResult } from '@evalq/db';
+import { dbBackoffMs } from './db-backoff.js';
+import type { WorkerMetrics } from './metrics.js';
+import { errorSummary } from './error-summary.js';
+
+export interface FinishBufferOptions {
+  db: Kysely<Database>;
+  workerId: string;
+  /** Results per statement. */
+  batchSize: number;
+  /** The longest a result waits for its batch to fill. */
+  flushMs: number;
+  metrics: WorkerMetrics;
+  log: Logger;
+  /** Called once per batch when it has been written (or given up on at shutdown). */
+  onSettled: (rows: readonly FinishedRow[], result: FinishResult | undefined) => void;
+}
+
+/**
+ * Collects finished calls and stores them in batches: a batch goes when it is full or
+ * its oldest result is `flushMs` old, one batch at a time (results arriving meanwhile
+ * make the next batch larger). Each batch is one `finishRows` statement, retried with
+ * backoff on any database error until it succeeds; replaying a batch is harmless.
+ */
+export class FinishBuffer {
+  readonly #options: FinishBufferOptions;
+  #queue: FinishedRow[] = [];
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  /** At shutdown: give up on a failing batch after this time (epoch ms). */
+  #giveUpAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: FinishBufferOptions) {
+    this.#options = options;
+  }
+
+  /** Results not yet stored. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  add(row: FinishedRow): void {
+    this.#queue.push(row);
+    this.#schedule();
+  }
+
+  /** Stores everything queued, trying until `deadline` (epoch ms) when the database fails. */
+  async drain(deadline: number): Promise<void> {
+    this.#giveUpAt = deadline;
+    while (this.#queue.length > 0 || this.#running) {
+      this.#flush();
+      await this.#running;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#queue.length === 0) return; // a running write picks them up
+    if (this.#queue.length >= this.#options.batchSize || this.#options.flushMs === 0) {
+      this.#flush();
+    } else {
+      this.#timer ??= setTimeout(() => this.#flush(), this.#options.flushMs);
+    }
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#running || this.#queue.length === 0) return;
+    this.#running = this.#writeAll().finally(() => {
+      this.#running = undefined;
+      this.#schedule();
+    });
+  }
+
+  async #writeAll(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.batchSize);
+      this.#inFlight = batch.length;
+      try {
+        await this.#write(batch);
+      } finally {
+        this.#inFlight = 0;
+      }
+    }
+  }
+
+  async #write(batch: FinishedRow[]): Promise<void> {
+    const { db, workerId, metrics, log } = this.#options;
+    for (let failures = 0; ;) {
+      try {
+        const result = await finishRows(db, workerId, batch);
+        if (failures > 0)
+          log.info({ rows: batch.length, failures }, 'results stored after retrying');
+        this.#options.onSettled(batch, result);
+        return;
+      } catch (error) {
+        if (isDataError(error)) {
+          // Not a passing outage: some row cannot be stored as it is. Retrying the batch
+          // would fail for ever and hold every other result back.
+          await this.#isolate(batch, error);
+          return;
+        }
+        failures += 1;
+        metrics.dbErrors.inc({ operation: 'finish' });
+        const delay = dbBackoffMs(failures);
+        if (Date.now() + delay > this.#giveUpAt) {
+          log.error(
+            { err: errorSummary(error), rows: batch.length },
+            'could not store results before shutdown: their rows stay claimed and return to pending after the lease',
+          );
+          this.#options.onSettled(batch, undefined);
+          return;
+        }
+        log.warn(
+          { err: errorSummary(error), rows: batch.length, failures, retryInMs: Math.round(delay) },
+          'storing results failed, retrying',
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * A batch the database refuses for its data: store its rows one by one, and a row that
+   * still cannot be stored as a `failed` prediction that says why.
+   */
+  async #isolate(batch: FinishedRow[], error: unknown): Promise<void> {
+    const { log, metrics } = this.#options;
+    metrics.dbErrors.inc({ operation: 'finish' });
+    if (batch.length > 1) {
+      log.warn(
+        { err: errorSummary(error), rows: batch.length },
+        'a result cannot be stored: storing the batch row by row',
+      );
+      for (const row of batch) await this.#write([row]);
+      return;
+    }
+    const row = batch[0]!;
+    if (row.status === 'failed' && row.prediction === '' && row.error?.startsWith('storage: ')) {
+      log.error(
+        {
+          err: errorSummary(error),
+          row_id: row.row_id,
+          model_id: row.model_id,
+          prompt_id: row.prompt_id,
+        },
+        'could not store even a failed prediction for this row; it returns to pending after the lease',
+      );
+      this.#options.onSettled(batch, { finished: [], inserted: 0 });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn(
+      { err: errorSummary(error), row_id: row.row_id },
+      'storing the answer as a failed prediction instead',
+    );
+    await this.#write([
+      {
+        ...row,
+        prediction: '',
+        status: 'failed',
+        error: `storage: the answer could not be stored (${message})`,
+        prompt_tokens: null,
+        completion_tokens: null,
+      },
+    ]);
+  }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}

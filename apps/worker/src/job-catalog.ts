@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import { coerceError, SECOND, type JobKey, type Logger } from '@evalq/core';
+import { loadModels, loadPrompts, type Database, type ModelForWorker } from '@evalq/db';
+import {
+  callSettings,
+  createModelClient,
+  parseModelConfig,
+  type CallSettings,
+  type Environment,
+  type ModelClient,
+} from '@evalq/providers';
+import type { ModelLimits } from './limits/shared-limits.js';
+
+/** A model as the worker runs it: its client, call settings and shared limits. */
+export interface ModelContext {
+  readonly modelId: number;
+  readonly name: string;
+  /** Undefined when the model cannot be called; `problem` says why, and its rows fail. */
+  readonly client: ModelClient | undefined;
+  readonly problem: string | undefined;
+  readonly settings: CallSettings;
+  readonly limits: ModelLimits;
+  readonly fingerprint: string;
+}
+
+export interface JobContext {
+  model: ModelContext;
+  template: string;
+}
+
+export interface JobCatalogOptions {
+  env: Environment;
+  ollamaHost: string | undefined;
+}
+
+/**
+ * The models and prompts of the jobs this worker runs, read from PostgreSQL and kept.
+ * Models are re-read at every reconcile, so a changed config (PATCH /v1/models) takes
+ * effect within seconds; a model's client is rebuilt only when its definition changed.
+ */
+export class JobCatalog {
+  readonly #db: Kysely<Database>;
+  readonly #options: JobCatalogOptions;
+  readonly #log: Logger;
+  readonly #models = new Map<number, ModelContext>();
+  readonly #prompts = new Map<number, string>();
+
+  constructor(db: Kysely<Database>, options: JobCatalogOptions, log: Logger) {
+    this.#db = db;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  /** The job's model and template when both are loaded. */
+  cached(job: JobKey): JobContext | undefined {
+    const model = this.#models.get(job.model_id);
+    const template = this.#prompts.get(job.prompt_id);
+    return model && template !== undefined ? { model, template } : undefined;
+  }
+
+  /** The job's model and template, loading what is missing; undefined if either no longer exists. */
+  async ensure(job: JobKey): Promise<JobContext | undefined> {
+    const cached = this.cached(job);
+    if (cached) return cached;
+    if (!this.#models.has(job.model_id)) await this.refreshModels([job.model_id]);
+    if (!this.#prompts.has(job.prompt_id)) await this.loadPrompts([job.prompt_id]);
+    return this.cached(job);
+  }
+
+  /** Re-reads these models (and loads missing prompts of these jobs). */
+  async refresh(jobs: readonly JobKey[]): Promise<void> {
+    await this.refreshModels([...new Set(jobs.map((job) => job.model_id))]);
+    const missing = [...new Set(jobs.map((job) => job.prompt_id))].filter(
+      (id) => !this.#prompts.has(id),
+    );
+    await this.loadPrompts(missing);
+  }
+
+  async refreshModels(modelIds: readonly number[]): Promise<void> {
+    if (modelIds.length === 0) return;
+    for (const model of await loadModels(this.#db, modelIds)) {
+      const fingerprint = JSON.stringify([model.name, model.source, model.library, model.config]);
+      if (this.#models.get(model.model_id)?.fingerprint === fingerprint) continue;
+      const context = this.#build(model, fingerprint);
+      if (context.problem) {
+        this.#log.error(
+          { model_id: model.model_id, problem: context.problem },
+          'model cannot be called: its rows will be stored as failed until it is fixed',
+        );
+      }
+      this.#models.set(model.model_id, context);
+    }
+  }
+
+  async loadPrompts(promptIds: readonly number[]): Promise<void> {
+    if (promptIds.length === 0) return;
+    for (const prompt of await loadPrompts(this.#db, promptIds)) {
+      this.#prompts.set(prompt.prompt_id, prompt.text);
+    }
+  }
+
+  #build(model: ModelForWorker, fingerprint: string): ModelContext {
+    let settings = callSettings({});
+    let client: ModelClient | undefined;
+    let problem: string | undefined;
+    try {
+      settings = callSettings(parseModelConfig(model.config));
+      client = createModelClient(model, this.#options);
+    } catch (error) {
+      problem = coerceError(error).message;
+    }
+    return {
+      modelId: model.model_id,
+      name: model.name,
+      client,
+      problem,
+      settings,
+      limits: {
+        maxConcurrency: settings.maxConcurrency,
+        requestsPerMinute: settings.requestsPerMinute,
+        permitTtlMs: settings.timeoutMs + 30 * SECOND,
+      },
+      fingerprint,
+    };
+  }
+}

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@evalq/core';
+import { errorSummary } from '../error-summary.js';
+
+/**
+ * Per-model limits shared by every worker through Redis (docs/architecture.md, "Redis
+ * keys"): at most `max_concurrency` calls in flight and at most `requests_per_minute`
+ * call starts per minute, across all workers together, and a pause of the model for
+ * everyone when its provider answers 429. The state lives under
+ * `<prefix>:limits:model:<id>:*` and is re-created on use, so deleting it loses nothing
+ * but a moment of accuracy. When Redis is unreachable, models without limits keep
+ * running (pauses are then local to this worker) and models with limits wait.
+ */
+
+/** The Lua scripts sit in src/limits/lua; this path resolves from both src/ and dist/. */
+const LUA_DIR = new URL('../../src/limits/lua/', import.meta.url);
+const readScript = (name: string): string => readFileSync(new URL(name, LUA_DIR), 'utf8');
+
+export interface ModelLimits {
+  maxConcurrency: number | undefined;
+  requestsPerMinute: number | undefined;
+  /** How long a concurrency permit lives when its worker dies holding it. */
+  permitTtlMs: number;
+}
+
+export interface Grant {
+  /** Calls that may start now (0: none). */
+  granted: number;
+  /** When granted is 0: how long to wait before asking again. */
+  waitMs: number;
+  /** Concurrency permits to release when each call ends (empty without a concurrency limit). */
+  permits: string[];
+}
+
+/** Below this spacing, starts may run up to this far ahead of schedule (tiny bursts, fewer round trips). */
+const BURST_MS = 100;
+/** How long to wait before asking again when every concurrency permit is taken. */
+const FULL_POLL_MS = 20;
+/** How long to wait for a limited model while Redis is unreachable. */
+const REDIS_DOWN_WAIT_MS = 1_000;
+/** A limits call slower than this counts as Redis being unreachable. */
+const COMMAND_TIMEOUT_MS = 2_000;
+/** A 429 without Retry-After pauses the model this long. */
+export const DEFAULT_PAUSE_MS = 1_000;
+
+interface LimitCommands {
+  evalqAcquire(
+    inflight: string,
+    rate: string,
+    pause: string,
+    seq: string,
+    wanted: number,
+    maxInFlight: number,
+    intervalMs: number,
+    burstMs: number,
+    permitTtlMs: number,
+  ): Promise<(number | string)[]>;
+  evalqRefund(rate: string, unused: number, intervalMs: number): Promise<number>;
+  evalqPause(pause: string, pauseMs: number): Promise<number>;
+}
+
+export interface SharedLimitsEvents {
+  /** A grant was refused: the model waits (rate, concurrency or pause). */
+  onWait?: (modelId: number, reason: 'paused' | 'rate' | 'concurrency' | 'redis_down') => void;
+}
+
+export function hasSharedLimits(limits: ModelLimits): boolean {
+  return limits.maxConcurrency !== undefined || limits.requestsPerMinute !== undefined;
+}
+
+export class SharedLimits {
+  readonly #redis: Redis & LimitCommands;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #events: SharedLimitsEvents;
+  /** Pauses seen by this worker, kept locally too so they hold while Redis is down. */
+  readonly #localPause = new Map<number, number>();
+  #lastRedisWarning = 0;
+
+  constructor(redis: Redis, prefix: string, log: Logger, events: SharedLimitsEvents = {}) {
+    redis.defineCommand('evalqAcquire', { numberOfKeys: 4, lua: readScript('acquire.lua') });
+    redis.defineCommand('evalqRefund', { numberOfKeys: 1, lua: readScript('refund.lua') });
+    redis.defineCommand('evalqPause', { numberOfKeys: 1, lua: readScript('pause.lua') });
+    this.#redis = redis as Redis & LimitCommands;
+    this.#prefix = prefix;
+    this.#log = log;
+    this.#events = events;
+  }
+
+  #key(modelId: number, part: string): string {
+    return `${this.#prefix}:limits:model:${modelId}:${part}`;
+  }
+
+  /** Takes up to `wanted` permits for a model without waiting. */
+  async tryAcquire(modelId: number, limits: ModelLimits, wanted: number): Promise<Grant> {
+    const localPause = (this.#localPause.get(modelId) ?? 0) - Date.now();
+    if (localPause > 0) {
+      this.#events.onWait?.(modelId, 'paused');
+      return { granted: 0, waitMs: localPause, permits: [] };
+    }
+    const limited = hasSharedLimits(limits);
+    const intervalMs = limits.requestsPerMinute ? 60_000 / limits.requestsPerMinute : 0;
+    try {
+      const reply = await this.#withRedis(() =>
+        this.#redis.evalqAcquire(
+          this.#key(modelId, 'inflight'),
+          this.#key(modelId, 'rate'),
+          this.#key(modelId, 'pause'),
+          this.#key(modelId, 'seq'),
+          wanted,
+          limits.maxConcurrency ?? 0,
+          intervalMs,
+          intervalMs > 0 && intervalMs < BURST_MS ? BURST_MS : 0,
+          limits.permitTtlMs,
+        ),
+      );
+      const granted = Number(reply[0]);
+      const waitMs = Number(reply[1]);
+      if (granted > 0) return { granted, waitMs: 0, permits: reply.slice(2).map(String) };
+      const reason = reply[2] === 'rate' || reply[2] === 'concurrency' ? reply[2] : 'paused';
+      this.#events.onWait?.(modelId, reason);
+      if (reason === 'concurrency') {
+        return { granted: 0, waitMs: FULL_POLL_MS + Math.random() * FULL_POLL_MS, permits: [] };
+      }
+      return { granted: 0, waitMs: Math.max(1, waitMs), permits: [] };
+    } catch (error) {
+      this.#warnRedisDown(error);
+      if (!limited) return { granted: wanted, waitMs: 0, permits: [] };
+      this.#events.onWait?.(modelId, 'redis_down');
+      return { granted: 0, waitMs: REDIS_DOWN_WAIT_MS, permits: [] };
+    }
+  }
+
+  /** Waits until one permit is granted (for a retry); throws if `signal` aborts first. */
+  async acquireOne(modelId: number, limits: ModelLimits, signal: AbortSignal): Promise<Grant> {
+    for (;;) {
+      const grant = await this.tryAcquire(modelId, limits, 1);
+      if (grant.granted > 0) return grant;
+      await sleep(grant.waitMs, undefined, { signal });
+    }
+  }
+
+  /** Ends calls' concurrency permits. Best effort: a permit that is not removed expires. */
+  release(modelId: number, permits: readonly string[]): void {
+    if (permits.length === 0) return;
+    this.#withRedis(() => this.#redis.zrem(this.#key(modelId, 'inflight'), ...permits)).catch(
+      (error: unknown) => this.#warnRedisDown(error),
+    );
+  }
+
+  /** Gives back permits granted but not used: their concurrency permits and rate slots. */
+  giveBack(modelId: number, limits: ModelLimits, grant: Grant, used: number): void {
+    const unused = grant.granted - used;
+    if (unused <= 0) return;
+    this.release(modelId, grant.permits.slice(used));
+    if (limits.requestsPerMinute) {
+      this.#withRedis(() =>
+        this.#redis.evalqRefund(
+          this.#key(modelId, 'rate'),
+          unused,
+          60_000 / (limits.requestsPerMinute ?? 1),
+        ),
+      ).catch((error: unknown) => this.#warnRedisDown(error));
+    }
+  }
+
+  /** Pauses a model for every worker (a 429). */
+  async pause(modelId: number, pauseMs: number): Promise<void> {
+    const until = Date.now() + pauseMs;
+    if ((this.#localPause.get(modelId) ?? 0) < until) this.#localPause.set(modelId, until);
+    try {
+      await this.#withRedis(() =>
+        this.#redis.evalqPause(this.#key(modelId, 'pause'), Math.max(1, Math.round(pauseMs))),
+      );
+    } catch (error) {
+      this.#warnRedisDown(error);
+    }
+  }
+
+  async #withRedis<T>(command: () => Promise<T>): Promise<T> {
+    if (this.#redis.status !== 'ready')
+      throw new Error(`redis connection is ${this.#redis.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        command(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`redis did not answer within ${COMMAND_TIMEOUT_MS} ms`)),
+            COMMAND_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #warnRedisDown(error: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastRedisWarning < 10_000) return;
+    this.#lastRedisWarning = now;
+    this.#log.warn(
+      { err: errorSummary(error) },
+      'shared limits unavailable (Redis unreachable): models without limits keep running, models with limits wait',
+    );
+  }
+}

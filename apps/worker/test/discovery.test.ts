@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  killAll,
+  startFakeOpenAIServer,
+  startWorkerProcess,
+  uniqueQueuePrefix,
+  type FakeModelServer,
+  type TestDatabase,
+  type WorkerProcess,
+} from '@evalq/testing';
+import type { JobKey } from '@evalq/core';
+import {
+  createDataset,
+  createModel,
+  createPrompt,
+  expectExactlyOnce,
+  jobState,
+  launchJob,
+  waitFor,
+  waitForJobDone,
+  workerEnv,
+} from './support.js';
+
+// How workers find work: through the queue (every worker wakes), through PostgreSQL
+// alone (a job inserted by plain SQL), and fairly across many jobs at once.
+
+let t: TestDatabase;
+let server: FakeModelServer;
+const prefix = uniqueQueuePrefix('discovery');
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  server = await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' });
+});
+afterAll(async () => {
+  await killAll(workers);
+  await server?.close();
+  await t?.drop();
+  await deleteKeysWithPrefix(prefix);
+});
+
+async function start(
+  id: string,
+  extra: Record<string, string | number> = {},
+): Promise<WorkerProcess> {
+  const worker = await startWorkerProcess({
+    label: id,
+    env: workerEnv(t, prefix, { WORKER_ID: id, ...extra }),
+  });
+  workers.push(worker);
+  return worker;
+}
+
+async function newJob(rows: number, dataset_id?: number): Promise<JobKey> {
+  return {
+    model_id: await createModel(t, { config: { base_url: server.url } }),
+    prompt_id: await createPrompt(t),
+    dataset_id: dataset_id ?? (await createDataset(t, rows)),
+  };
+}
+
+const discoveredBy = (key: JobKey) => (record: Record<string, unknown>) =>
+  record.msg === 'job discovered' &&
+  record.model_id === key.model_id &&
+  record.prompt_id === key.prompt_id;
+
+describe('discovery', () => {
+  it('wakes every worker through the queue, long before their next reconcile', async () => {
+    // A reconcile only every minute (and at most every 12 s when idle): the queue must do it.
+    const env = { RECONCILE_INTERVAL_MS: 60_000, LOG_LEVEL: 'debug' };
+    const [q1, q2] = await Promise.all([start('q1', env), start('q2', env)]);
+    for (const worker of [q1, q2]) {
+      await worker.waitForLog(
+        (r) => r.msg === 'reconciled with PostgreSQL' && r.reason === 'start',
+      );
+    }
+    const key = await newJob(200);
+    await launchJob(t, key, prefix);
+    await waitForJobDone(t, key, 10_000);
+    await expectExactlyOnce(t, key, 200);
+    for (const worker of [q1, q2]) {
+      const record = await worker.waitForLog(discoveredBy(key), 1000);
+      expect(['queue message', 'queue event']).toContain(record.source);
+    }
+    for (const worker of [q1, q2]) expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('finds a job inserted by plain SQL, with no queue message, within seconds', async () => {
+    const worker = await start('sql-only', { RECONCILE_INTERVAL_MS: 5_000 });
+    const key = await newJob(50);
+    await launchJob(t, key, undefined);
+    await waitForJobDone(t, key, 8_000, () => worker.describe());
+    await expectExactlyOnce(t, key, 50);
+    expect((await worker.waitForLog(discoveredBy(key), 1000)).source).toBe('reconcile');
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('lets many small jobs progress side by side with a big one (fair claims)', async () => {
+    server.configure({ latencyMs: 10 });
+    const dataset = await createDataset(t, 400);
+    const small = await createDataset(t, 20);
+    const big = await newJob(0, dataset);
+    const smalls = [
+      await newJob(0, small),
+      await newJob(0, small),
+      await newJob(0, small),
+      await newJob(0, small),
+    ];
+    // Launched first, the big job would be served alone by a first-come queue.
+    await launchJob(t, big, prefix);
+    for (const key of smalls) await launchJob(t, key, prefix);
+    const worker = await start('fair', { WORKER_CONCURRENCY: 2, CLAIM_BATCH_SIZE: 2 });
+
+    await waitFor(
+      async () =>
+        (await Promise.all(smalls.map((key) => jobState(t, key)))).every(
+          (s) => s.status === 'done',
+        ),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        describe: () => worker.describe(),
+      },
+    );
+    const bigProgress = (await jobState(t, big)).count;
+    // Round robin: each small job got a batch in turn with the big one.
+    expect(bigProgress).toBeLessThan(200);
+    await waitForJobDone(t, big, 30_000);
+    await expectExactlyOnce(t, big, 400);
+    for (const key of smalls) await expectExactlyOnce(t, key, 20);
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+    server.configure({ latencyMs: 5 });
+  });
+
+  it('stores nothing for a job cancelled while its rows are being called', async () => {
+    server.configure({ latencyMs: 200 });
+    const key = await newJob(100);
+    const worker = await start('cancelled');
+    await launchJob(t, key, prefix);
+    await waitFor(() => server.inFlight > 0, { timeoutMs: 10_000, intervalMs: 5 });
+    // A cancel, as the API does it: the job's predictions and the job, in one transaction.
+    const client = await t.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const where = 'WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3';
+      await client.query(`DELETE FROM predictions ${where}`, [
+        key.model_id,
+        key.prompt_id,
+        key.dataset_id,
+      ]);
+      await client.query(`DELETE FROM modelpromptstatus ${where}`, [
+        key.model_id,
+        key.prompt_id,
+        key.dataset_id,
+      ]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await waitFor(() => server.inFlight === 0, { timeoutMs: 10_000, intervalMs: 10 });
+    await worker.waitForLog((r) => String(r.msg).startsWith('result discarded'), 5_000);
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+    const [left] = await t.query<{ predictions: number; statuses: number }>(
+      `SELECT (SELECT count(*)::int FROM predictions WHERE model_id = $1) AS predictions,
+              (SELECT count(*)::int FROM predictionstatus WHERE model_id = $1) AS statuses`,
+      [key.model_id],
+    );
+    expect(left).toEqual({ predictions: 0, statuses: 0 });
+    server.configure({ latencyMs: 5 });
+  });
+});

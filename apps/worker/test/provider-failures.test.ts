@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  killAll,
+  startFakeOpenAIServer,
+  startWorkerProcess,
+  uniqueQueuePrefix,
+  type FakeModelServer,
+  type TestDatabase,
+  type WorkerProcess,
+} from '@evalq/testing';
+import {
+  createDataset,
+  createModel,
+  createPrompt,
+  expectExactlyOnce,
+  launchJob,
+  waitForJobDone,
+  workerEnv,
+} from './support.js';
+
+// What a user sees when the provider misbehaves: transient failures (500s, 429s) are
+// retried until every row succeeds; a request the provider rejects (400) fails at
+// once, is counted as failed, and the job still finishes.
+
+let t: TestDatabase;
+let flaky: FakeModelServer;
+let rejecting: FakeModelServer;
+const prefix = uniqueQueuePrefix('provider-failures');
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  flaky = await startFakeOpenAIServer({
+    latencyMs: 2,
+    errorRate: 0.3,
+    rateLimitRate: 0.1,
+    retryAfterMs: 20,
+    seed: 7,
+    respond: () => 'fine',
+  });
+  rejecting = await startFakeOpenAIServer({ failWith: 400 });
+  workers.push(
+    ...(await Promise.all(
+      ['f1', 'f2'].map((id) =>
+        startWorkerProcess({ label: id, env: workerEnv(t, prefix, { WORKER_ID: id }) }),
+      ),
+    )),
+  );
+});
+afterAll(async () => {
+  await killAll(workers);
+  await Promise.all([flaky?.close(), rejecting?.close()]);
+  await t?.drop();
+  await deleteKeysWithPrefix(prefix);
+});
+
+describe('a provider failing 30 % with 500 and 10 % with 429', () => {
+  it('completes the job with every row a success, through retries', async () => {
+    const rows = 300;
+    const key = {
+      // Enough retries that 40 % transient failures cannot exhaust them (0.4^16 per row).
+      model_id: await createModel(t, { config: { base_url: flaky.url, max_retries: 15 } }),
+      prompt_id: await createPrompt(t),
+      dataset_id: await createDataset(t, rows),
+    };
+    await launchJob(t, key, prefix);
+    const done = await waitForJobDone(t, key, 60_000, () =>
+      workers.map((w) => w.describe()).join('\n'),
+    );
+    expect(done).toMatchObject({ count: rows, failed: 0 });
+    await expectExactlyOnce(t, key, rows);
+
+    const [stats] = await t.query<{ success: number; calls: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'success')::int AS success, sum(attempts)::int AS calls
+       FROM predictions WHERE model_id = $1`,
+      [key.model_id],
+    );
+    expect(stats!.success).toBe(rows);
+    const answered = flaky.requests.filter((r) => r.model === 'fake-model');
+    const statuses = new Map<number, number>();
+    for (const request of answered)
+      statuses.set(request.status, (statuses.get(request.status) ?? 0) + 1);
+    expect(statuses.get(200)).toBe(rows);
+    expect(statuses.get(500)).toBeGreaterThan(rows * 0.2);
+    expect(statuses.get(429)).toBeGreaterThan(rows * 0.04);
+    // Every call the provider saw is accounted for in the stored attempts.
+    expect(stats!.calls).toBe(answered.length);
+  });
+});
+
+describe('a provider answering 400', () => {
+  it('fails every row at once, without retries, counts them as failed, and finishes the job', async () => {
+    const rows = 60;
+    const key = {
+      model_id: await createModel(t, {
+        name: 'rejected-model',
+        config: { base_url: rejecting.url, max_retries: 5 },
+      }),
+      prompt_id: await createPrompt(t),
+      dataset_id: await createDataset(t, rows),
+    };
+    await launchJob(t, key, prefix);
+    expect(await waitForJobDone(t, key, 30_000)).toMatchObject({
+      count: rows,
+      failed: rows,
+      correct: 0,
+    });
+    await expectExactlyOnce(t, key, rows);
+
+    const predictions = await t.query<{
+      status: string;
+      prediction: string;
+      error: string;
+      attempts: number;
+    }>('SELECT status, prediction, error, attempts FROM predictions WHERE model_id = $1', [
+      key.model_id,
+    ]);
+    for (const prediction of predictions) {
+      expect(prediction).toMatchObject({ status: 'failed', prediction: '', attempts: 1 });
+      expect(prediction.error).toMatch(/^bad_request \(HTTP 400\): /);
+    }
+    // Fail fast: one request per row, no retries.
+    expect(rejecting.requests.filter((r) => r.model === 'rejected-model')).toHaveLength(rows);
+  });
+});
+
+describe('answers the database cannot store as they are', () => {
+  it('strips NUL characters, and stores an impossible answer as failed without holding back the others', async () => {
+    const odd = await startFakeOpenAIServer({
+      respond: (prompt) => (prompt.includes('What is 3 + 3?') ? 'six\u0000!' : 'ok'),
+      // An out-of-range token count (it does not fit an integer column) for one row.
+      promptTokens: (prompt) => (prompt.includes('What is 5 + 5?') ? 3_000_000_000 : 4),
+    });
+    try {
+      const rows = 40;
+      const key = {
+        model_id: await createModel(t, { name: 'odd-model', config: { base_url: odd.url } }),
+        prompt_id: await createPrompt(t),
+        dataset_id: await createDataset(t, rows),
+      };
+      await launchJob(t, key, prefix);
+      expect(await waitForJobDone(t, key, 30_000)).toMatchObject({ count: rows, failed: 1 });
+      await expectExactlyOnce(t, key, rows);
+      const stored = await t.query<{
+        content: string;
+        status: string;
+        prediction: string;
+        error: string | null;
+      }>(
+        `SELECT r.content, p.status, p.prediction, p.error FROM predictions p JOIN rows r USING (row_id)
+         WHERE p.model_id = $1 AND r.content IN ('What is 3 + 3?', 'What is 5 + 5?', 'What is 6 + 6?')
+         ORDER BY r.row_id`,
+        [key.model_id],
+      );
+      expect(stored[0]).toEqual({
+        content: 'What is 3 + 3?',
+        status: 'success',
+        prediction: 'six!',
+        error: null,
+      });
+      expect(stored[1]).toMatchObject({
+        content: 'What is 5 + 5?',
+        status: 'failed',
+        prediction: '',
+      });
+      expect(stored[1]!.error).toMatch(/^storage: the answer could not be stored \(.*out of range/);
+      expect(stored[2]).toEqual({
+        content: 'What is 6 + 6?',
+        status: 'success',
+        prediction: 'ok',
+        error: null,
+      });
+    } finally {
+      await odd.close();
+    }
+  });
+});
+
+describe('a model that cannot be called', () => {
+  it('fails its rows at once with the reason (unknown client, missing API-key variable), and the job finishes', async () => {
+    const rows = 10;
+    const dataset_id = await createDataset(t, rows);
+    const prompt_id = await createPrompt(t);
+    const unknown = {
+      model_id: await createModel(t, { source: 'telepathy' }),
+      prompt_id,
+      dataset_id,
+    };
+    const keyless = {
+      model_id: await createModel(t, {
+        config: { base_url: flaky.url, api_key_env: 'EVALQ_TEST_KEY_THAT_IS_NOT_SET' },
+      }),
+      prompt_id,
+      dataset_id,
+    };
+    await launchJob(t, unknown, prefix);
+    await launchJob(t, keyless, prefix);
+    expect(await waitForJobDone(t, unknown, 30_000)).toMatchObject({ count: rows, failed: rows });
+    expect(await waitForJobDone(t, keyless, 30_000)).toMatchObject({ count: rows, failed: rows });
+    const errors = await t.query<{ model_id: number; error: string; attempts: number }>(
+      'SELECT DISTINCT model_id, error, attempts FROM predictions WHERE model_id = ANY($1::int[]) ORDER BY model_id',
+      [[unknown.model_id, keyless.model_id]],
+    );
+    expect(errors).toHaveLength(2);
+    expect(errors[0]!.error).toMatch(/^config: no model client for source "telepathy"/);
+    expect(errors[0]!.attempts).toBe(0);
+    expect(errors[1]!.error).toMatch(
+      /^config: the environment variable EVALQ_TEST_KEY_THAT_IS_NOT_SET/,
+    );
+    expect(errors[1]!.attempts).toBe(1);
+  });
+});

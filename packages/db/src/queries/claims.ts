@@ -1,0 +1,245 @@
+import { sql, type Kysely } from 'kysely';
+import type { JobKey } from '@evalq/core';
+import type { Database } from '../database.js';
+
+/**
+ * The claim protocol (docs/architecture.md, "A job's life"), the only SQL that moves
+ * `predictionstatus` rows between pending, in_progress and done. Every statement is a
+ * single autocommit statement: nothing here opens a transaction that outlives it, and
+ * nothing is ever held across a model call.
+ *
+ * A claim's fencing token is (claimed_by, attempt): every claim bumps `attempt`, and
+ * heartbeat, finish and release only touch a row while both still match.
+ */
+
+/** One row a worker holds, identified together with its fencing token. */
+export interface HeldClaim {
+  row_id: number;
+  model_id: number;
+  prompt_id: number;
+  attempt: number;
+}
+
+export interface ClaimedRow {
+  row_id: number;
+  attempt: number;
+  content: string;
+}
+
+/**
+ * Claims up to `limit` pending rows of one job for `workerId`, in row order. The CTE
+ * with `FOR UPDATE SKIP LOCKED LIMIT n` takes at most n rows and never waits on a row
+ * another worker is claiming (`WHERE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
+ * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time.
+ */
+export async function claimRows(
+  db: Kysely<Database>,
+  job: JobKey,
+  limit: number,
+  workerId: string,
+): Promise<ClaimedRow[]> {
+  const result = await sql<ClaimedRow>`
+    WITH c AS (
+      SELECT row_id FROM predictionstatus
+       WHERE model_id = ${job.model_id} AND prompt_id = ${job.prompt_id}
+         AND dataset_id = ${job.dataset_id} AND status = 'pending'
+       ORDER BY row_id
+       LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    )
+    UPDATE predictionstatus ps
+       SET status = 'in_progress', claimed_by = ${workerId}, attempt = ps.attempt + 1
+      FROM c JOIN rows r ON r.row_id = c.row_id
+     WHERE ps.row_id = c.row_id AND ps.model_id = ${job.model_id} AND ps.prompt_id = ${job.prompt_id}
+    RETURNING ps.row_id, ps.attempt, r.content`.execute(db);
+  return result.rows;
+}
+
+function columns(claims: readonly HeldClaim[]): [number[], number[], number[], number[]] {
+  const rowIds: number[] = [];
+  const modelIds: number[] = [];
+  const promptIds: number[] = [];
+  const attempts: number[] = [];
+  for (const claim of claims) {
+    rowIds.push(claim.row_id);
+    modelIds.push(claim.model_id);
+    promptIds.push(claim.prompt_id);
+    attempts.push(claim.attempt);
+  }
+  return [rowIds, modelIds, promptIds, attempts];
+}
+
+/**
+ * Re-asserts `in_progress` on the rows this worker still holds, so the documented
+ * trigger re-stamps in_progress_time and the lease does not expire while calls run.
+ * `SKIP LOCKED`: a row being finished right now is skipped rather than waited for (a
+ * heartbeat never waits on, or deadlocks with, its own finish). Returns how many rows
+ * were refreshed; rows whose token no longer matches are left alone.
+ */
+export async function heartbeatClaims(
+  db: Kysely<Database>,
+  workerId: string,
+  claims: readonly HeldClaim[],
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const [rowIds, modelIds, promptIds, attempts] = columns(claims);
+  const result = await sql`
+    WITH held AS (
+      SELECT ps.row_id, ps.model_id, ps.prompt_id
+        FROM unnest(${rowIds}::int[], ${modelIds}::int[], ${promptIds}::int[], ${attempts}::int[])
+             AS h(row_id, model_id, prompt_id, attempt)
+        JOIN predictionstatus ps
+          ON ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
+       WHERE ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt
+       ORDER BY ps.row_id, ps.model_id, ps.prompt_id
+       FOR UPDATE OF ps SKIP LOCKED
+    )
+    UPDATE predictionstatus ps
+       SET status = 'in_progress'
+      FROM held
+     WHERE ps.row_id = held.row_id AND ps.model_id = held.model_id AND ps.prompt_id = held.prompt_id`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+export interface ReclaimedJob extends JobKey {
+  rows: number;
+}
+
+/**
+ * Hands back to `pending` up to `limit` rows whose heartbeat is older than the lease
+ * (their worker died, froze or lost its connection). Their old holder can no longer
+ * finish them: the next claim bumps `attempt`. Returns the jobs that got rows back.
+ * in_progress_time is a UTC `timestamp` (every evalq session runs in UTC).
+ */
+export async function reclaimExpiredClaims(
+  db: Kysely<Database>,
+  leaseSeconds: number,
+  limit: number,
+): Promise<ReclaimedJob[]> {
+  const result = await sql<ReclaimedJob>`
+    WITH stale AS (
+      SELECT row_id, model_id, prompt_id FROM predictionstatus
+       WHERE status = 'in_progress'
+         AND in_progress_time < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${leaseSeconds})
+       ORDER BY in_progress_time
+       LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    ), reclaimed AS (
+      UPDATE predictionstatus ps
+         SET status = 'pending', claimed_by = NULL
+        FROM stale
+       WHERE ps.row_id = stale.row_id AND ps.model_id = stale.model_id AND ps.prompt_id = stale.prompt_id
+      RETURNING ps.model_id, ps.prompt_id, ps.dataset_id
+    )
+    SELECT model_id, prompt_id, dataset_id, count(*)::int AS rows
+      FROM reclaimed GROUP BY model_id, prompt_id, dataset_id`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Gives rows this worker holds back to `pending` (shutdown, a call abandoned). Only
+ * rows whose token still matches are touched. Returns how many were released.
+ */
+export async function releaseClaims(
+  db: Kysely<Database>,
+  workerId: string,
+  claims: readonly HeldClaim[],
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const [rowIds, modelIds, promptIds, attempts] = columns(claims);
+  const result = await sql`
+    UPDATE predictionstatus ps
+       SET status = 'pending', claimed_by = NULL
+      FROM unnest(${rowIds}::int[], ${modelIds}::int[], ${promptIds}::int[], ${attempts}::int[])
+           AS h(row_id, model_id, prompt_id, attempt)
+     WHERE ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
+       AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/** One finished call, ready to be stored. */
+export interface FinishedRow extends HeldClaim {
+  dataset_id: number;
+  prediction: string;
+  /** Seconds the call took. */
+  prediction_time: number;
+  status: 'success' | 'failed';
+  formatted_prompt: string;
+  error: string | null;
+  /** Calls made for this row (1 + retries). */
+  attempts: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+}
+
+export interface FinishResult {
+  /** Rows whose token matched: marked done, prediction stored (or already there). */
+  finished: { row_id: number; model_id: number; prompt_id: number }[];
+  /** Predictions actually inserted (fewer than `finished` only if one already existed). */
+  inserted: number;
+}
+
+/**
+ * Stores a batch of results in one statement, so one transaction: rows are marked
+ * `done` only where this worker's fencing token still matches, and predictions are
+ * inserted only for those rows, `ON CONFLICT DO NOTHING` on (row_id, model_id,
+ * prompt_id). A crash stores both or neither; replaying the same batch is harmless.
+ * Predictions are inserted in job order, so concurrent batches spanning several jobs
+ * lock the job rows (the counting trigger) in the same order. Rows missing from
+ * `finished` were lost: reclaimed and handed to someone else (a zombie's results).
+ */
+export async function finishRows(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: readonly FinishedRow[],
+): Promise<FinishResult> {
+  if (rows.length === 0) return { finished: [], inserted: 0 };
+  const col = <K extends keyof FinishedRow>(key: K): FinishedRow[K][] => rows.map((r) => r[key]);
+  const result = await sql<{
+    row_id: number;
+    model_id: number;
+    prompt_id: number;
+    inserted: number;
+  }>`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${col('row_id')}::int[], ${col('model_id')}::int[], ${col('prompt_id')}::int[],
+        ${col('dataset_id')}::int[], ${col('attempt')}::int[], ${col('prediction')}::text[],
+        ${col('prediction_time')}::float8[], ${col('status')}::text[], ${col('formatted_prompt')}::text[],
+        ${col('error')}::text[], ${col('attempts')}::int[], ${col('prompt_tokens')}::int[],
+        ${col('completion_tokens')}::int[]
+      ) AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction, prediction_time, status,
+             formatted_prompt, error, attempts, prompt_tokens, completion_tokens)
+    ), fenced AS (
+      UPDATE predictionstatus ps
+         SET status = 'done'
+        FROM input i
+       WHERE ps.row_id = i.row_id AND ps.model_id = i.model_id AND ps.prompt_id = i.prompt_id
+         AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = i.attempt
+      RETURNING ps.row_id, ps.model_id, ps.prompt_id
+    ), inserted AS (
+      INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
+                               status, formatted_prompt, error, attempts, prompt_tokens, completion_tokens)
+      SELECT i.row_id, i.model_id, i.prompt_id, i.dataset_id, i.prediction, i.prediction_time,
+             i.status, i.formatted_prompt, i.error, i.attempts, i.prompt_tokens, i.completion_tokens
+        FROM input i
+        JOIN fenced f ON f.row_id = i.row_id AND f.model_id = i.model_id AND f.prompt_id = i.prompt_id
+       ORDER BY i.dataset_id, i.model_id, i.prompt_id, i.row_id
+      ON CONFLICT (row_id, model_id, prompt_id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT f.row_id, f.model_id, f.prompt_id, (SELECT count(*) FROM inserted)::int AS inserted
+      FROM fenced f`.execute(db);
+  return {
+    finished: result.rows.map(({ row_id, model_id, prompt_id }) => ({
+      row_id,
+      model_id,
+      prompt_id,
+    })),
+    inserted: result.rows[0]?.inserted ?? 0,
+  };
+}

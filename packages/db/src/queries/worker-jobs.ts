@@ -1,0 +1,77 @@
+import { sql, type Kysely } from 'kysely';
+import type { JobKey } from '@evalq/core';
+import type { Database } from '../database.js';
+import type { JobStatus } from '../tables/jobs.js';
+
+/** What the worker reads about jobs, models and prompts (never the rows; claims do that). */
+
+export interface RunnableJob extends JobKey {
+  status: JobStatus;
+}
+
+/**
+ * Jobs with work that may be left (`status <> 'done'`), oldest first: the worker's
+ * reconcile with PostgreSQL, which finds jobs whose queue message never came or was
+ * lost with Redis. Uses the partial index modelpromptstatus_runnable_idx.
+ */
+export async function listRunnableJobs(
+  db: Kysely<Database>,
+  limit = 10_000,
+): Promise<RunnableJob[]> {
+  const result = await sql<RunnableJob>`
+    SELECT model_id, prompt_id, dataset_id, status
+      FROM modelpromptstatus
+     WHERE status <> 'done'
+     ORDER BY created_at, model_id, prompt_id, dataset_id
+     LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+/**
+ * `pending → running` at a job's first claim, so dashboards show it started before
+ * its first prediction lands. One small autocommit UPDATE; a no-op when already running.
+ */
+export async function markJobRunning(db: Kysely<Database>, job: JobKey): Promise<boolean> {
+  const result = await sql`
+    UPDATE modelpromptstatus
+       SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+     WHERE model_id = ${job.model_id} AND prompt_id = ${job.prompt_id}
+       AND dataset_id = ${job.dataset_id} AND status = 'pending'`.execute(db);
+  return Number(result.numAffectedRows ?? 0n) > 0;
+}
+
+export interface ModelForWorker {
+  model_id: number;
+  name: string;
+  source: string;
+  library: string;
+  config: unknown;
+}
+
+export async function loadModels(
+  db: Kysely<Database>,
+  modelIds: readonly number[],
+): Promise<ModelForWorker[]> {
+  if (modelIds.length === 0) return [];
+  const result = await sql<ModelForWorker>`
+    SELECT model_id, name, source, library, config
+      FROM models WHERE model_id = ANY(${[...modelIds]}::int[])`.execute(db);
+  return result.rows;
+}
+
+export interface PromptForWorker {
+  prompt_id: number;
+  text: string;
+}
+
+export async function loadPrompts(
+  db: Kysely<Database>,
+  promptIds: readonly number[],
+): Promise<PromptForWorker[]> {
+  if (promptIds.length === 0) return [];
+  const result = await sql<PromptForWorker>`
+    SELECT prompt_id, text FROM prompts WHERE prompt_id = ANY(${[...promptIds]}::int[])`.execute(
+    db,
+  );
+  return result.rows;
+}

@@ -1,0 +1,127 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { readApiKey, type Environment } from '../api-key.js';
+import { callWithDeadline } from '../call-deadline.js';
+import { errorFromStatus, rootMessage } from '../classify-error.js';
+import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
+import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
+import type { ModelConfig } from '../model-config.js';
+import { ProviderError } from '../provider-error.js';
+
+export interface OpenAIClientOptions {
+  model: string;
+  config: ModelConfig;
+  env: Environment;
+  /** The HTTP client; a keep-alive fetch over node:http by default. */
+  fetch?: FetchFunction;
+}
+
+/**
+ * OpenAI's chat completions through the official SDK, or any OpenAI-compatible server
+ * (vLLM, llama.cpp, LM Studio, a proxy) through `config.base_url`. The SDK's own retries
+ * are off: the worker retries, with limits shared by every worker. Connections are kept
+ * alive (see keep-alive-fetch.ts).
+ */
+export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
+  const { model, config, env } = options;
+  const fetch = options.fetch ?? sharedKeepAliveFetch();
+  // api.openai.com needs a key; a self-hosted compatible server usually does not.
+  const fallbackVariable = config.base_url === undefined ? 'OPENAI_API_KEY' : undefined;
+  // The SDK refuses to start without a key; a keyless compatible server gets a placeholder.
+  const KEYLESS = 'no-key';
+  let sdk: OpenAI | undefined;
+  let sdkKey: string | undefined;
+
+  function client(apiKey: string): OpenAI {
+    if (sdk === undefined || sdkKey !== apiKey) {
+      sdk = new OpenAI({
+        apiKey,
+        ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
+        maxRetries: 0,
+        timeout: config.timeout_ms ?? 60_000,
+        fetch,
+        // Never read OPENAI_BASE_URL/ORG/PROJECT from the environment behind the config's back.
+        organization: null,
+        project: null,
+        logLevel: 'off',
+      });
+      sdkKey = apiKey;
+    }
+    return sdk;
+  }
+
+  return {
+    kind: 'openai',
+    model,
+    async complete(request: CompletionRequest): Promise<Completion> {
+      const apiKey = readApiKey(env, config.api_key_env, fallbackVariable) ?? KEYLESS;
+      const openai = client(apiKey);
+      const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+        model,
+        messages: [{ role: 'user', content: request.prompt }],
+      };
+      if (config.temperature !== undefined) body.temperature = config.temperature;
+      if (config.max_tokens !== undefined) {
+        // OpenAI's current models take max_completion_tokens; compatible servers widely
+        // understand only the older max_tokens.
+        if (config.base_url === undefined) body.max_completion_tokens = config.max_tokens;
+        else body.max_tokens = config.max_tokens;
+      }
+      const completion = await callWithDeadline(
+        request.timeoutMs,
+        request.signal,
+        (signal) =>
+          openai.chat.completions.create(body, {
+            signal,
+            timeout: request.timeoutMs,
+            maxRetries: 0,
+          }),
+        classifyOpenAIError,
+      );
+      const choice = completion.choices?.[0];
+      if (choice === undefined) {
+        throw new ProviderError('invalid_response', 'the response has no choices');
+      }
+      const text = choice.message?.content ?? '';
+      return {
+        text,
+        ...(completion.usage?.prompt_tokens === undefined
+          ? {}
+          : { promptTokens: completion.usage.prompt_tokens }),
+        ...(completion.usage?.completion_tokens === undefined
+          ? {}
+          : { completionTokens: completion.usage.completion_tokens }),
+      };
+    },
+  };
+}
+
+function classifyOpenAIError(thrown: unknown): ProviderError | undefined {
+  if (thrown instanceof APIConnectionTimeoutError) {
+    return new ProviderError('timeout', 'the request timed out', { cause: thrown });
+  }
+  if (thrown instanceof APIConnectionError) {
+    return new ProviderError('network', rootMessage(thrown), { cause: thrown });
+  }
+  if (isApiError(thrown) && typeof thrown.status === 'number') {
+    const headers = thrown.headers;
+    return errorFromStatus(
+      thrown.status,
+      providerMessage(thrown),
+      (name) => headers?.get(name) ?? undefined,
+      thrown,
+    );
+  }
+  return undefined;
+}
+
+/** `instanceof` alone would type the error's status and headers as `any`. */
+function isApiError(thrown: unknown): thrown is APIError {
+  return thrown instanceof APIError;
+}
+
+/** The provider's own message without the SDK's "400 " prefix. */
+function providerMessage(error: APIError): string {
+  const body: { message?: unknown } | undefined = error.error;
+  if (body && typeof body.message === 'string' && body.message) return body.message;
+  return error.message.replace(/^\d{3}\s+/, '');
+}

@@ -1,0 +1,78 @@
+import { ValidationError } from '@evalq/core';
+import type { Environment } from './api-key.js';
+import { resolveClientKind } from './client-kind.js';
+import { createMockClient } from './clients/mock-client.js';
+import { createOllamaClient } from './clients/ollama-client.js';
+import { createOpenAIClient } from './clients/openai-client.js';
+import type { ModelClient } from './model-client.js';
+import { MODEL_CONFIG_DEFAULTS, modelConfigSchema, type ModelConfig } from './model-config.js';
+
+/** A row of `models`, as far as choosing and configuring its client goes. */
+export interface ModelDefinition {
+  name: string;
+  source: string;
+  library: string;
+  config: unknown;
+}
+
+export interface ModelClientOptions {
+  /** Where API keys are read, at call time (the worker passes process.env). */
+  env: Environment;
+  /** Ollama's server when a model sets no base_url (the worker passes OLLAMA_HOST). */
+  ollamaHost?: string;
+}
+
+/** Validates `models.config`; the error names each bad key (`config.max_retries: …`). */
+export function parseModelConfig(config: unknown): ModelConfig {
+  const parsed = modelConfigSchema.safeParse(config ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = ['config', ...issue.path.map(String)].join('.');
+    const unknownKeys =
+      issue.code === 'unrecognized_keys' ? ` (unknown: ${issue.keys.join(', ')})` : '';
+    return { path, message: `${issue.message}${unknownKeys}` };
+  });
+  throw new ValidationError(
+    `invalid model config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
+}
+
+/** The client for a model (SPEC §4): chosen by `library`, else `source`; config validated. */
+export function createModelClient(
+  model: ModelDefinition,
+  options: ModelClientOptions,
+): ModelClient {
+  const config = parseModelConfig(model.config);
+  const kind = resolveClientKind(model);
+  switch (kind) {
+    case 'openai':
+      return createOpenAIClient({ model: model.name, config, env: options.env });
+    case 'ollama':
+      return createOllamaClient({
+        model: model.name,
+        config,
+        env: options.env,
+        ...(options.ollamaHost === undefined ? {} : { defaultHost: options.ollamaHost }),
+      });
+    case 'mock':
+      return createMockClient({ model: model.name });
+  }
+}
+
+/** The settings a call runs with: the model's config over MODEL_CONFIG_DEFAULTS. */
+export interface CallSettings {
+  timeoutMs: number;
+  maxRetries: number;
+  maxConcurrency: number | undefined;
+  requestsPerMinute: number | undefined;
+}
+
+export function callSettings(config: ModelConfig): CallSettings {
+  return {
+    timeoutMs: config.timeout_ms ?? MODEL_CONFIG_DEFAULTS.timeout_ms,
+    maxRetries: config.max_retries ?? MODEL_CONFIG_DEFAULTS.max_retries,
+    maxConcurrency: config.max_concurrency,
+    requestsPerMinute: config.requests_per_minute,
+  };
+}

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createModelClient, ProviderError, type ModelClient } from '@evalq/providers';
+import { startFakeOllamaServer, type FakeModelServer } from '@evalq/testing';
+
+// The ollama client through the real ollama SDK against the fake Ollama server.
+
+let server: FakeModelServer;
+beforeAll(async () => {
+  server = await startFakeOllamaServer({ respond: (prompt) => `llama says ${prompt}` });
+});
+afterAll(async () => {
+  await server?.close();
+});
+beforeEach(() => {
+  server.configure({
+    latencyMs: 0,
+    errorRate: 0,
+    rateLimitRate: 0,
+    failWith: undefined,
+    retryAfterSeconds: undefined,
+  });
+  server.reset();
+});
+
+function client(
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): ModelClient {
+  return createModelClient(
+    {
+      name: 'llama3.2',
+      source: 'ollama',
+      library: 'unknown',
+      config: { base_url: server.url, ...config },
+    },
+    { env },
+  );
+}
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe('ollama client (real SDK, fake server)', () => {
+  it('returns the answer and token counts', async () => {
+    const result = await client().complete({ prompt: 'hello there', timeoutMs: 5000 });
+    expect(result).toEqual({
+      text: 'llama says hello there',
+      promptTokens: 2,
+      completionTokens: 4,
+    });
+    expect(server.requests[0]).toMatchObject({
+      model: 'llama3.2',
+      prompt: 'hello there',
+      status: 200,
+    });
+  });
+
+  it('uses the host given by the worker (OLLAMA_HOST) when the model sets no base_url', async () => {
+    const viaHost = createModelClient(
+      { name: 'llama3.2', source: 'x', library: 'ollama', config: {} },
+      { env: {}, ollamaHost: server.url },
+    );
+    expect((await viaHost.complete({ prompt: 'x', timeoutMs: 5000 })).text).toBe('llama says x');
+  });
+
+  it('passes temperature and max_tokens as Ollama options', async () => {
+    await client({ temperature: 0.5, max_tokens: 7 }).complete({ prompt: 'x', timeoutMs: 5000 });
+    expect(server.requests[0]!.body).toMatchObject({
+      stream: false,
+      options: { temperature: 0.5, num_predict: 7 },
+    });
+  });
+
+  it('sends a key named by api_key_env, and fails without a request when it is missing', async () => {
+    await client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }, { OLLAMA_KEY_FOR_TEST: 'k-1' }).complete({
+      prompt: 'x',
+      timeoutMs: 5000,
+    });
+    expect(server.requests[0]!.authorization).toBe('Bearer k-1');
+    const error = await failure(
+      client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }).complete({ prompt: 'x', timeoutMs: 5000 }),
+    );
+    expect(error).toMatchObject({ kind: 'config', retryable: false });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [400, 'bad_request', false],
+    [404, 'bad_request', false],
+    [500, 'server', true],
+  ] as const)('classifies HTTP %i as %s', async (status, kind, retryable) => {
+    server.configure({ failWith: status });
+    const error = await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }));
+    expect(error).toMatchObject({ kind, retryable, status });
+  });
+
+  it('reports a 429 with its Retry-After', async () => {
+    server.configure({ rateLimitRate: 1, retryAfterSeconds: 3 });
+    expect(await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }))).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: 3000,
+    });
+  });
+
+  it('times out a slow answer, and stops at once when the caller gives up', async () => {
+    server.configure({ latencyMs: 1000 });
+    expect(await failure(client().complete({ prompt: 'x', timeoutMs: 50 }))).toMatchObject({
+      kind: 'timeout',
+      retryable: true,
+    });
+    const controller = new AbortController();
+    const pending = client().complete({
+      prompt: 'x',
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 20);
+    expect(await failure(pending)).toMatchObject({ kind: 'aborted' });
+  });
+
+  it('keeps connections alive across calls', async () => {
+    const c = client();
+    for (let round = 0; round < 4; round += 1) {
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => c.complete({ prompt: `p${i}`, timeoutMs: 5000 })),
+      );
+    }
+    expect(server.requestCount).toBe(24);
+    expect(server.connectionCount).toBeLessThanOrEqual(6);
+  });
+});
