@@ -15,3 +15,13 @@ export {
   type MigrateResult,
 } from './migrate.js';
 export { MigrationError, type MigrationErrorCode } from './migration-error.js';
+export { retryOnDeadlock, type RetryOptions } from './transaction-retry.js';
+export * from './queries/datasets.js';
+export * from './queries/rows.js';
+export * from './queries/models.js';
+export * from './queries/prompts.js';
+export * from './queries/jobs.js';
+export * from './queries/job-stats.js';
+export * from './queries/predictions.js';
+export * from './queries/leaderboard.js';
+export * from './queries/health.js';
