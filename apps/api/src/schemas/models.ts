@@ -22,7 +22,9 @@ const SECRET_QUERY_PARAM = /key|token|secret|password|signature|sig$/i;
 
 /** The config checks beyond its schema: nothing in it may be a credential. */
 function rejectSecrets(config: z.output<typeof modelConfigSchema>, ctx: z.RefinementCtx): void {
-  if (config.api_key_env !== undefined && looksLikeSecret(config.api_key_env)) {
+  // A value the name pattern already refused needs no second message.
+  const name = config.api_key_env;
+  if (name !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && looksLikeSecret(name)) {
     ctx.addIssue({
       code: 'custom',
       path: ['api_key_env'],
