@@ -33,9 +33,10 @@ export function apiConfigFromEnv(env: ApiEnv): ApiConfig {
   return Object.freeze({ ...API_DEFAULTS, apiToken: env.API_TOKEN });
 }
 
+/** Defaults with the given settings on top (settings left undefined keep their default). */
 export function resolveApiConfig(overrides: Partial<ApiConfig> = {}): Readonly<ApiConfig> {
-  const defined = Object.fromEntries(
-    Object.entries(overrides).filter(([key, value]) => value !== undefined || key === 'apiToken'),
+  const given = Object.fromEntries(
+    Object.entries(overrides).filter(([, value]) => value !== undefined),
   );
-  return Object.freeze({ ...API_DEFAULTS, ...defined });
+  return Object.freeze({ ...API_DEFAULTS, ...given });
 }

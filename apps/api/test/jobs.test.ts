@@ -279,17 +279,25 @@ describe('DELETE /v1/jobs/:m/:p/:d (cancel)', () => {
     const key = { model_id: model_ids[0]!, prompt_id: prompt_ids[0]!, dataset_id };
     const sibling = { model_id: model_ids[1]!, prompt_id: prompt_ids[0]!, dataset_id };
     await processRows(api.t, key, 3);
+    // One prediction stored without a dataset_id (the column is nullable): the job still owns it.
+    const [pending] = await claimRows(api.t, key, 1);
+    await api.t.query(
+      `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time, status)
+       VALUES ($1, $2, $3, NULL, 'x', 0.1, 'success')`,
+      [pending, key.model_id, key.prompt_id],
+    );
     await claimRows(api.t, key, 1);
     await processRows(api.t, sibling, 2);
 
     const cancelled = await api.request('DELETE', jobPath(key));
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ ...key, cancelled: true, predictions_deleted: 3 });
+    expect(cancelled.body).toMatchObject({ ...key, cancelled: true, predictions_deleted: 4 });
 
     const forJob = [key.model_id, key.prompt_id, key.dataset_id];
     expect(
       await countRows(
-        'SELECT count(*)::int AS n FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3',
+        `SELECT count(*)::int AS n FROM predictions p JOIN rows r USING (row_id)
+          WHERE p.model_id = $1 AND p.prompt_id = $2 AND r.dataset_id = $3`,
         forJob,
       ),
     ).toBe(0);

@@ -153,6 +153,28 @@ describe('GET /v1/predictions/export', () => {
     expect(objects.filter((o) => o.correct === true)).toHaveLength(500);
   });
 
+  it('gives the connection back when a client abandons an export', async () => {
+    // More abandoned downloads than the pool has connections: none may stay held.
+    for (let i = 0; i < 15; i += 1) {
+      const response = await fetch(
+        `${api.url}/v1/predictions/export?dataset_id=${dataset_id}&format=jsonl`,
+      );
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    const page = await api.get(`/v1/predictions?dataset_id=${dataset_id}&limit=1`);
+    expect(page.status).toBe(200);
+    await expect
+      .poll(async () =>
+        api.t.query(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+        ),
+      )
+      .toEqual([]);
+  });
+
   it('exports an empty CSV (header only) when nothing matches', async () => {
     const exported = await api.get('/v1/predictions/export?dataset_id=999999');
     expect(exported.status).toBe(200);

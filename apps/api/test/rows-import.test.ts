@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support/test-api.js';
@@ -223,6 +224,36 @@ describe('limits and content types', () => {
       })
       .catch((error: unknown) => ({ status: 0, error }));
     expect([413, 0]).toContain(streamed.status);
+    expect(await storedRows(id)).toEqual([]);
+  });
+
+  it('rolls back and frees its connection when the client goes away mid-upload', async () => {
+    const id = await newDataset();
+    const { hostname, port } = new URL(api.url);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({
+        hostname,
+        port,
+        method: 'POST',
+        path: `/v1/datasets/${id}/rows`,
+        headers: { 'content-type': 'text/csv', 'content-length': 200_000 },
+      });
+      request.on('error', () => resolve());
+      request.write(`content,expected_prediction\n${'a,b\n'.repeat(10_000)}`, () => {
+        setTimeout(() => {
+          request.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await expect
+      .poll(async () =>
+        api.t.query(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND (state LIKE 'idle in transaction%' OR query LIKE 'COPY%')`,
+        ),
+      )
+      .toEqual([]);
     expect(await storedRows(id)).toEqual([]);
   });
 

@@ -96,20 +96,16 @@ export async function deleteDataset(
 
       // Predictions stored without a dataset_id (the column is nullable) still
       // reference this dataset's rows; they go too, or the rows could not be deleted.
+      // Two statements, one per index path (an OR of both scans the whole table).
       const predictions = await trx
         .deleteFrom('predictions')
-        .where((eb) =>
-          eb.or([
-            eb('dataset_id', '=', datasetId),
-            eb.and([
-              eb('dataset_id', 'is', null),
-              eb(
-                'row_id',
-                'in',
-                eb.selectFrom('rows').select('row_id').where('dataset_id', '=', datasetId),
-              ),
-            ]),
-          ]),
+        .where('dataset_id', '=', datasetId)
+        .executeTakeFirst();
+      const predictionsWithoutDataset = await trx
+        .deleteFrom('predictions')
+        .where('dataset_id', 'is', null)
+        .where('row_id', 'in', (eb) =>
+          eb.selectFrom('rows').select('row_id').where('dataset_id', '=', datasetId),
         )
         .executeTakeFirst();
       // The documented delete trigger removes each job's status rows.
@@ -123,7 +119,8 @@ export async function deleteDataset(
         dataset_id: datasetId,
         rows: dataset.row_count,
         jobs: Number(jobs.numDeletedRows),
-        predictions: Number(predictions.numDeletedRows),
+        predictions:
+          Number(predictions.numDeletedRows) + Number(predictionsWithoutDataset.numDeletedRows),
       };
     }),
   );

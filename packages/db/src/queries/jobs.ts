@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { ConflictError, NotFoundError, formatJobKey, type JobKey } from '@evalq/core';
 import type { Database } from '../database.js';
 import type { JobStatus } from '../tables/jobs.js';
@@ -215,14 +215,30 @@ export async function launchJobs(
 }
 
 /**
- * A job's predictions, including any stored without a dataset_id (the column is
- * nullable; the counting trigger finds their job through the row).
+ * Deletes a job's predictions (only the failed ones with `failedOnly`), including any
+ * stored without a dataset_id (the column is nullable; the counting trigger finds
+ * their job through the row). Two statements, one per index path: an OR of both
+ * conditions makes PostgreSQL scan the whole predictions table.
  */
-function jobPredictions(key: JobKey): Expression<SqlBool> {
-  return sql<SqlBool>`p.model_id = ${key.model_id} AND p.prompt_id = ${key.prompt_id}
-    AND (p.dataset_id = ${key.dataset_id}
-         OR (p.dataset_id IS NULL
-             AND p.row_id IN (SELECT r.row_id FROM rows r WHERE r.dataset_id = ${key.dataset_id})))`;
+async function deleteJobPredictions(
+  trx: Kysely<Database>,
+  key: JobKey,
+  failedOnly: boolean,
+): Promise<number[]> {
+  const status = failedOnly ? sql`AND p.status = 'failed'` : sql``;
+  const withDataset = await sql<{ row_id: number }>`
+    DELETE FROM predictions p
+     WHERE p.dataset_id = ${key.dataset_id} AND p.model_id = ${key.model_id}
+       AND p.prompt_id = ${key.prompt_id} ${status}
+    RETURNING p.row_id`.execute(trx);
+  const withoutDataset = await sql<{ row_id: number }>`
+    DELETE FROM predictions p
+     USING rows r
+     WHERE p.dataset_id IS NULL AND p.model_id = ${key.model_id}
+       AND p.prompt_id = ${key.prompt_id} ${status}
+       AND r.row_id = p.row_id AND r.dataset_id = ${key.dataset_id}
+    RETURNING p.row_id`.execute(trx);
+  return [...withDataset.rows, ...withoutDataset.rows].map((row) => row.row_id);
 }
 
 async function lockJob(trx: Kysely<Database>, key: JobKey): Promise<void> {
@@ -253,17 +269,14 @@ export async function cancelJob(db: Kysely<Database>, key: JobKey): Promise<Canc
     db.transaction().execute(async (trx) => {
       await extendStatementTimeout(trx, '30min');
       await lockJob(trx, key);
-      const deleted = await trx
-        .deleteFrom('predictions as p')
-        .where(jobPredictions(key))
-        .executeTakeFirst();
+      const deleted = await deleteJobPredictions(trx, key, false);
       await trx
         .deleteFrom('modelpromptstatus')
         .where('model_id', '=', key.model_id)
         .where('prompt_id', '=', key.prompt_id)
         .where('dataset_id', '=', key.dataset_id)
         .execute();
-      return { ...key, predictions_deleted: Number(deleted.numDeletedRows) };
+      return { ...key, predictions_deleted: deleted.length };
     }),
   );
 }
@@ -284,25 +297,14 @@ export async function retryFailedRows(db: Kysely<Database>, key: JobKey): Promis
     db.transaction().execute(async (trx) => {
       await extendStatementTimeout(trx, '30min');
       await lockJob(trx, key);
-      const result = await sql<{ deleted: number }>`
-        WITH failed AS (
-          DELETE FROM predictions p
-           WHERE ${jobPredictions(key)} AND p.status = 'failed'
-          RETURNING p.row_id
-        ), reset AS (
-          UPDATE predictionstatus ps
-             SET status = 'pending', claimed_by = NULL
-            FROM failed f
-           WHERE ps.row_id = f.row_id
-             AND ps.model_id = ${key.model_id}
-             AND ps.prompt_id = ${key.prompt_id}
-          RETURNING ps.row_id
-        )
-        SELECT (SELECT count(*) FROM failed) AS deleted, (SELECT count(*) FROM reset) AS reset`.execute(
-        trx,
-      );
-      const deleted = result.rows[0]?.deleted ?? 0;
+      const failedRows = await deleteJobPredictions(trx, key, true);
+      const deleted = failedRows.length;
       if (deleted > 0) {
+        await sql`
+          UPDATE predictionstatus
+             SET status = 'pending', claimed_by = NULL
+           WHERE model_id = ${key.model_id} AND prompt_id = ${key.prompt_id}
+             AND row_id = ANY(${failedRows}::int[])`.execute(trx);
         await sql`
           UPDATE modelpromptstatus
              SET count       = greatest(coalesce(count, 0) - ${deleted}::int, 0),
