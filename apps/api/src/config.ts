@@ -14,6 +14,8 @@ export interface ApiConfig {
   eventsPollIntervalMs: number;
   /** Comment lines that keep idle SSE connections open through proxies. */
   eventsHeartbeatMs: number;
+  /** On close, how long requests in flight (an upload, an export) may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
   /** How long a launch waits for Redis before it answers anyway (workers reconcile from PostgreSQL). */
   enqueueTimeoutMs: number;
 }
@@ -26,6 +28,7 @@ export const API_DEFAULTS: Readonly<ApiConfig> = Object.freeze({
   eventsPollIntervalMs: 1 * SECOND,
   eventsHeartbeatMs: 15 * SECOND,
   enqueueTimeoutMs: 2 * SECOND,
+  shutdownGraceMs: 10 * SECOND,
 });
 
 /** The API's settings from its parsed environment (SPEC §6); the rest are defaults. */

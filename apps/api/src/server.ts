@@ -18,6 +18,7 @@ import type { RunJobData } from '@evalq/queue';
 import { bearerAuth } from './auth.js';
 import { resolveApiConfig, type ApiConfig } from './config.js';
 import type { ApiContext } from './context.js';
+import { trackConnections } from './connection-tracker.js';
 import { toErrorResponse } from './error-response.js';
 import { etagOnSend } from './etag.js';
 import { ProgressFeed } from './events/progress-feed.js';
@@ -135,6 +136,13 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
+  });
+  // Stopping: idle connections go now, requests in flight get a grace period.
+  const connections = trackConnections(app.server);
+  app.addHook('preClose', (done) => {
+    connections.closeIdle();
+    setTimeout(() => connections.closeAll(), config.shutdownGraceMs).unref();
     done();
   });
   app.addHook('onClose', async () => {

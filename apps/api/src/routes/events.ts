@@ -27,11 +27,11 @@ const eventsQuery = z.object({
  */
 export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    const open = new Set<() => void>();
+    const open = new Set<(shutdown?: boolean) => void>();
     // A stream never ends by itself: close them all before the server waits for its
     // connections to finish.
     app.addHook('preClose', (hookDone) => {
-      for (const close of [...open]) close();
+      for (const close of [...open]) close(true);
       hookDone();
     });
 
@@ -58,7 +58,9 @@ export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
+          // The stream is the whole life of the connection: when it ends, so does the
+          // socket (a shutting-down server does not wait for it to idle out).
+          connection: 'close',
           'x-accel-buffering': 'no',
           'x-request-id': request.id,
         });
@@ -69,7 +71,7 @@ export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           if (closed) return;
           if (raw.writableLength > MAX_BUFFERED_BYTES) {
             request.log.warn('SSE client is not reading; closing its stream');
-            close();
+            close(true);
             return;
           }
           raw.write(text);
@@ -83,16 +85,25 @@ export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         const heartbeat = setInterval(() => write(': heartbeat\n\n'), ctx.config.eventsHeartbeatMs);
         heartbeat.unref();
         let unsubscribe = () => undefined as void;
-        const close = () => {
+        const close = (shutdown = false) => {
           if (closed) return;
           closed = true;
           clearInterval(heartbeat);
           unsubscribe();
           open.delete(close);
-          raw.end();
+          if (!shutdown) {
+            raw.end();
+            return;
+          }
+          // The server is stopping and waits for every socket: end the stream, then
+          // close the socket once it is flushed (or after a second, for a client that
+          // stopped reading and would hold the shutdown up for ever).
+          const destroy = () => raw.destroy();
+          setTimeout(destroy, 1000).unref();
+          raw.end(destroy);
         };
         open.add(close);
-        raw.on('close', close);
+        raw.on('close', () => close());
 
         // Reconnect after 2 s if the connection drops (EventSource honours this).
         write('retry: 2000\n: connected\n\n');

@@ -68,7 +68,12 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     redis,
     queue,
     logger,
-    config: { enqueueTimeoutMs: 500, eventsPollIntervalMs: 100, ...options.config },
+    config: {
+      enqueueTimeoutMs: 500,
+      eventsPollIntervalMs: 100,
+      shutdownGraceMs: 1000,
+      ...options.config,
+    },
   });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.server.address() as AddressInfo;
