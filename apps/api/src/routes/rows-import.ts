@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { validatorCompiler, type FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { getDataset, importRows } from '@evalq/db';
 import { payloadTooLarge } from '../api-error.js';
 import type { ApiContext } from '../context.js';
@@ -7,7 +7,7 @@ import { uploadError } from '../import/row-error.js';
 import { ACCEPTED_UPLOAD_TYPES, uploadFormat } from '../import/upload-format.js';
 import { uploadRows } from '../import/upload-rows.js';
 import { errors } from '../schemas/common.js';
-import { datasetParams, importResult } from '../schemas/datasets.js';
+import { datasetParams, importResult, rowsUpload } from '../schemas/datasets.js';
 
 /** A rejected upload up to this size is read to its end, so the client sees the answer cleanly. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -28,6 +28,13 @@ export function rowsImportRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       '/datasets/:dataset_id/rows',
       {
         bodyLimit: ctx.config.importLimitBytes,
+        // The body schema documents the rows for OpenAPI; the stream itself is checked
+        // row by row as it is read (uploadRows), so it is not validated as a whole here.
+        validatorCompiler: (definition) =>
+          definition.httpPart === 'body'
+            ? (data: unknown) => ({ value: data })
+            : // Each part's schema is a zod schema; the route's typing only sees the whole.
+              validatorCompiler(definition as unknown as Parameters<typeof validatorCompiler>[0]),
         schema: {
           summary: 'Import rows into a dataset (all or nothing)',
           description:
@@ -38,6 +45,7 @@ export function rowsImportRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
             'rejects it whole (400 naming the row number, from 1, and the field) and stores nothing.',
           tags: ['datasets'],
           params: datasetParams,
+          body: rowsUpload,
           consumes: ACCEPTED_UPLOAD_TYPES,
           response: { 201: importResult, ...errors(400, 401, 404, 413, 415) },
         },

@@ -30,6 +30,18 @@ export const datasetRow = z.object({
   expected_prediction: z.string(),
 });
 
+/** For the OpenAPI document: what an upload holds (CSV and NDJSON carry the same fields). */
+export const rowsUpload = z
+  .array(
+    z.object({
+      content: z.string().min(1).describe('the text the prompt template gets as {{content}}'),
+      expected_prediction: z.string().min(1).describe('the gold label'),
+    }),
+  )
+  .describe(
+    'JSON: an array of rows. NDJSON: one row object per line. CSV: a header row content,expected_prediction, then one record per row.',
+  );
+
 export const importResult = z.object({
   dataset_id: idSchema,
   imported: z.number().int().describe('rows stored by this upload'),
