@@ -7,7 +7,7 @@ import { uploadError } from './row-error.js';
 import type { UploadFormat } from './upload-format.js';
 
 /** Rows per COPY write: large enough to amortise the per-chunk cost, small enough to stream. */
-const BATCH_SIZE = 2000;
+const BATCH_SIZE = 500;
 
 /** An upload's rows, parsed and checked as its bytes arrive, in batches. */
 export async function* uploadRows(
