@@ -17,10 +17,11 @@ export function presentDataset(record: Dataset): z.input<typeof dataset> {
   };
 }
 
-export function presentRow(record: Row): z.input<typeof datasetRow> {
+/** A row as listed under its dataset (whose id the caller knows). */
+export function presentRow(record: Row, datasetId: number): z.input<typeof datasetRow> {
   return {
     row_id: record.row_id,
-    dataset_id: record.dataset_id ?? 0,
+    dataset_id: datasetId,
     content: record.content,
     expected_prediction: record.expected_prediction,
   };

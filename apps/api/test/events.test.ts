@@ -129,7 +129,9 @@ describe('GET /v1/events', () => {
   it('needs the token like every /v1 route', async () => {
     const response = await fetch(`${api.url}/v1/events`);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('UNAUTHORIZED');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'UNAUTHORIZED',
+    );
   });
 
   it('ends open streams when the server closes', async () => {

@@ -112,7 +112,12 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           listRows(ctx.db, dataset_id, { after, limit: limit + 1 }),
         ]);
         if (!found) throw new NotFoundError(`dataset ${dataset_id}`);
-        return toPage(rows, limit, (r) => [r.row_id], presentRow);
+        return toPage(
+          rows,
+          limit,
+          (r) => [r.row_id],
+          (r) => presentRow(r, dataset_id),
+        );
       },
     );
 

@@ -27,7 +27,7 @@ const eventsQuery = z.object({
  */
 export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
   return (app, _options, done) => {
-    const open = new Set<(shutdown?: boolean) => void>();
+    const open = new Set<(force?: boolean) => void>();
     // A stream never ends by itself: close them all before the server waits for its
     // connections to finish.
     app.addHook('preClose', (hookDone) => {
@@ -84,20 +84,20 @@ export function eventRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
 
         const heartbeat = setInterval(() => write(': heartbeat\n\n'), ctx.config.eventsHeartbeatMs);
         heartbeat.unref();
-        let unsubscribe = () => undefined as void;
-        const close = (shutdown = false) => {
+        let unsubscribe: () => void = () => undefined;
+        // `force`: the server is stopping (it waits for every socket), or the client
+        // stopped reading; the socket must go too, not only the stream.
+        const close = (force = false) => {
           if (closed) return;
           closed = true;
           clearInterval(heartbeat);
           unsubscribe();
           open.delete(close);
-          if (!shutdown) {
+          if (!force) {
             raw.end();
             return;
           }
-          // The server is stopping and waits for every socket: end the stream, then
-          // close the socket once it is flushed (or after a second, for a client that
-          // stopped reading and would hold the shutdown up for ever).
+          // Closed once the end is flushed, or after a second if it never is.
           const destroy = () => raw.destroy();
           setTimeout(destroy, 1000).unref();
           raw.end(destroy);
