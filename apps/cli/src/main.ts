@@ -3,6 +3,12 @@ import { EvalqError } from '@evalq/core';
 import { warn } from './output.js';
 import { buildProgram } from './program.js';
 
+// `evalq results --format csv | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {

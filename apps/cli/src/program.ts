@@ -1,13 +1,36 @@
 import { Command } from 'commander';
+import { registerApi } from './commands/api.js';
+import { registerDatasets } from './commands/datasets.js';
+import { registerJobActions } from './commands/job-actions.js';
+import { registerLaunch } from './commands/launch.js';
+import { registerLeaderboard } from './commands/leaderboard.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerWorker } from './commands/worker.js';
+import { registerModels } from './commands/models.js';
+import { registerPrompts } from './commands/prompts.js';
+import { registerResults } from './commands/results.js';
+import { registerStatus } from './commands/status.js';
 
 /** The `evalq` command line: every subcommand registers itself here. */
 export function buildProgram(): Command {
   const program = new Command('evalq')
     .description('evalq: batch evaluations of LLMs over labelled datasets')
-    .showHelpAfterError('(run evalq --help for usage)');
+    .showHelpAfterError('(run evalq --help for usage)')
+    .addHelpText(
+      'after',
+      '\nClient commands talk to the API at EVALQ_API_URL (default http://127.0.0.1:3000), ' +
+        'sending API_TOKEN when it is set.',
+    );
   registerMigrate(program);
   registerWorker(program);
+  registerApi(program);
+  registerDatasets(program);
+  registerModels(program);
+  registerPrompts(program);
+  registerLaunch(program);
+  registerStatus(program);
+  registerResults(program);
+  registerLeaderboard(program);
+  registerJobActions(program);
   return program;
 }

@@ -17,3 +17,13 @@ export {
 export { MigrationError, type MigrationErrorCode } from './migration-error.js';
 export * from './queries/claims.js';
 export * from './queries/worker-jobs.js';
+export { retryOnDeadlock, type RetryOptions } from './transaction-retry.js';
+export * from './queries/datasets.js';
+export * from './queries/rows.js';
+export * from './queries/models.js';
+export * from './queries/prompts.js';
+export * from './queries/jobs.js';
+export * from './queries/job-stats.js';
+export * from './queries/predictions.js';
+export * from './queries/leaderboard.js';
+export * from './queries/health.js';

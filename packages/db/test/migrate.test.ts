@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,12 @@ import { databaseUrl, TEST_SERVER_URL } from '@evalq/testing';
 
 // These tests migrate databases of their own from nothing (not the template), because
 // creating the database and applying every file is what is under test.
+
+// Every migration of the repository, in order, so adding one does not break these tests.
+const MIGRATIONS = readdirSync(DEFAULT_MIGRATIONS_DIR)
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+  .map((file) => file.replace(/\.sql$/, ''));
 
 const created: string[] = [];
 const tempDirs: string[] = [];
@@ -49,7 +56,8 @@ describe('npm run migrate', () => {
     const name = freshDatabaseName();
     const first = await migrate({ databaseUrl: databaseUrl(name) });
     expect(first.databaseCreated).toBe(true);
-    expect(first.applied).toEqual([
+    expect(first.applied).toEqual(MIGRATIONS);
+    expect(first.applied.slice(0, 4)).toEqual([
       '0001_documented_tables',
       '0002_evalq_columns_and_keys',
       '0003_documented_triggers',
@@ -78,13 +86,13 @@ describe('npm run migrate', () => {
         appliedCounts.set(file, (appliedCounts.get(file) ?? 0) + 1);
     }
     expect([...appliedCounts.values()].every((n) => n === 1)).toBe(true);
-    expect(appliedCounts.size).toBe(4);
+    expect(appliedCounts.size).toBe(MIGRATIONS.length);
     expect(results.filter((r) => r.databaseCreated).length).toBeLessThanOrEqual(1);
     const recorded = await query<{ n: number }>(
       name,
       'SELECT count(*)::int AS n FROM evalq_migrations',
     );
-    expect(recorded[0]?.n).toBe(4);
+    expect(recorded[0]?.n).toBe(MIGRATIONS.length);
   });
 
   it('refuses a migration file edited after it was applied, naming it', async () => {
@@ -108,24 +116,24 @@ describe('npm run migrate', () => {
     await migrate({ databaseUrl: databaseUrl(name), migrationsDir: dir });
 
     await writeFile(
-      join(dir, '0005_add_tags.sql'),
+      join(dir, '9001_add_tags.sql'),
       'ALTER TABLE datasets ADD COLUMN tags text[];\n',
     );
     await writeFile(
-      join(dir, '0006_broken.sql'),
+      join(dir, '9002_broken.sql'),
       'CREATE TABLE half_done (id int);\n\nSELECT no_such_column FROM half_done;\n',
     );
     const error = await migrate({ databaseUrl: databaseUrl(name), migrationsDir: dir }).catch(
       (e: unknown) => e,
     );
     expect((error as MigrationError).code).toBe('MIGRATION_FAILED');
-    expect((error as Error).message).toMatch(/0006_broken\.sql failed at line 3: .*no_such_column/);
+    expect((error as Error).message).toMatch(/9002_broken\.sql failed at line 3: .*no_such_column/);
 
     const applied = await query<{ name: string }>(
       name,
       'SELECT name FROM evalq_migrations ORDER BY id',
     );
-    expect(applied.map((r) => r.name).slice(-1)).toEqual(['0005_add_tags']);
+    expect(applied.map((r) => r.name).slice(-1)).toEqual(['9001_add_tags']);
     const halfDone = await query(
       name,
       `SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'`,

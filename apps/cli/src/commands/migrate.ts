@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { databaseEnv, parseEnv } from '@evalq/core';
-import { migrate, redactUrl } from '@evalq/db';
 import { say } from '../output.js';
 
 export function registerMigrate(program: Command): void {
@@ -11,6 +10,8 @@ export function registerMigrate(program: Command): void {
     )
     .action(async () => {
       const env = parseEnv(databaseEnv, process.env);
+      // Loaded here, not at start-up: the client commands should not pay for pg and Kysely.
+      const { migrate, redactUrl } = await import('@evalq/db');
       const result = await migrate({
         databaseUrl: env.DATABASE_URL,
         log: (line) => say(`  ${line}`),

@@ -1,0 +1,22 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from '@evalq/core';
+import type { Database } from '@evalq/db';
+import type { RunJobData } from '@evalq/queue';
+import type { ApiConfig } from './config.js';
+import type { ProgressFeed } from './events/progress-feed.js';
+import type { ApiMetrics } from './metrics/api-metrics.js';
+
+/** What every route plugin is given: connections, settings and the shared services. */
+export interface ApiContext {
+  db: Kysely<Database>;
+  pool: pg.Pool;
+  redis: Redis;
+  queue: Queue<RunJobData>;
+  config: Readonly<ApiConfig>;
+  logger: Logger;
+  feed: ProgressFeed;
+  metrics: ApiMetrics;
+}

@@ -1,0 +1,62 @@
+import type { z } from 'zod';
+import type { Dataset, LeaderboardEntry, Model, PredictionRecord, Prompt, Row } from '@evalq/db';
+import type { dataset, datasetRow } from './schemas/datasets.js';
+import type { model } from './schemas/models.js';
+import type { leaderboardEntry, prediction } from './schemas/predictions.js';
+import type { prompt } from './schemas/prompts.js';
+
+/** Database records as the API shows them: timestamps as ISO strings, derived fields added. */
+
+export function presentDataset(record: Dataset): z.input<typeof dataset> {
+  return {
+    dataset_id: record.dataset_id,
+    name: record.name,
+    description: record.description,
+    row_count: record.row_count,
+    created_at: record.created_at.toISOString(),
+  };
+}
+
+/** A row as listed under its dataset (whose id the caller knows). */
+export function presentRow(record: Row, datasetId: number): z.input<typeof datasetRow> {
+  return {
+    row_id: record.row_id,
+    dataset_id: datasetId,
+    content: record.content,
+    expected_prediction: record.expected_prediction,
+  };
+}
+
+/** The response schema drops config keys it does not know, so nothing unexpected is echoed. */
+export function presentModel(record: Model): z.input<typeof model> {
+  return {
+    model_id: record.model_id,
+    name: record.name,
+    source: record.source,
+    library: record.library,
+    description: record.description,
+    config: record.config,
+    created_at: record.created_at.toISOString(),
+  };
+}
+
+export function presentPrompt(record: Prompt): z.input<typeof prompt> {
+  return {
+    prompt_id: record.prompt_id,
+    model_id: record.model_id,
+    text: record.text,
+    created_at: record.created_at.toISOString(),
+  };
+}
+
+export function presentPrediction(record: PredictionRecord): z.input<typeof prediction> {
+  return { ...record, created_at: record.created_at.toISOString() };
+}
+
+export function presentLeaderboardEntry(entry: LeaderboardEntry): z.input<typeof leaderboardEntry> {
+  return {
+    ...entry,
+    accuracy:
+      entry.succeeded > 0 ? Math.round((entry.correct / entry.succeeded) * 1e6) / 1e6 : null,
+  };
+}

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { JobRecord } from '@evalq/db';
+import type { progress } from './schemas/jobs.js';
+
+export type Progress = z.output<typeof progress>;
+
+const round = (value: number, digits: number) => {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+};
+
+/**
+ * The progress object of SPEC §5 from a job's stored counters. A pure function of the
+ * stored row (the rate is measured up to the latest prediction, not up to "now"), so
+ * the same state always gives the same body, and the same ETag.
+ */
+export function toProgress(job: JobRecord): Progress {
+  const total = Math.max(job.total, 0);
+  const done = Math.min(Math.max(job.count, 0), Math.max(total, job.count));
+  const failed = Math.max(Math.min(job.failed, done), 0);
+  const succeeded = done - failed;
+  const remaining = Math.max(total - done, 0);
+  const inProgress = Math.min(Math.max(job.in_progress, 0), remaining);
+
+  const until = job.finished_at ?? job.updated_at;
+  const elapsedS = job.started_at ? (until.getTime() - job.started_at.getTime()) / 1000 : 0;
+  const rate = elapsedS > 0 && done > 0 ? done / elapsedS : null;
+
+  return {
+    model_id: job.model_id,
+    prompt_id: job.prompt_id,
+    dataset_id: job.dataset_id,
+    status: job.status,
+    total,
+    done,
+    succeeded,
+    failed,
+    in_progress: inProgress,
+    pending: remaining - inProgress,
+    percent:
+      total > 0 ? Math.min(round((done / total) * 100, 2), 100) : job.status === 'done' ? 100 : 0,
+    accuracy: succeeded > 0 ? round(Math.min(job.correct / succeeded, 1), 6) : null,
+    started_at: job.started_at?.toISOString() ?? null,
+    updated_at: job.updated_at.toISOString(),
+    finished_at: job.finished_at?.toISOString() ?? null,
+    rate_per_s: rate === null ? null : round(rate, 3),
+    // Rounded up, so a job that is not done never claims an ETA of 0.
+    eta_s:
+      job.status === 'done' ? 0 : rate === null ? null : Math.ceil((remaining / rate) * 10) / 10,
+  };
+}

@@ -1,0 +1,147 @@
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { formatJobKey, NotFoundError } from '@evalq/core';
+import { cancelJob, getJob, launchJobs, listJobs, retryFailedRows } from '@evalq/db';
+import type { ApiContext } from '../context.js';
+import { decodeCursor, toPage } from '../cursor.js';
+import { enqueueJobs } from '../enqueue.js';
+import { toProgress } from '../progress.js';
+import { cursorParam, errors, limitParam, pageOf } from '../schemas/common.js';
+import {
+  cancelResult,
+  jobListQuery,
+  jobParams,
+  launchBody,
+  launchResult,
+  progress,
+  retryResult,
+} from '../schemas/jobs.js';
+
+const tags = ['jobs'];
+const keyOf = (job: { model_id: number; prompt_id: number; dataset_id: number }) => ({
+  model_id: job.model_id,
+  prompt_id: job.prompt_id,
+  dataset_id: job.dataset_id,
+});
+
+export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
+    app.post(
+      '/jobs',
+      {
+        schema: {
+          summary: 'Launch every model × prompt job over a dataset',
+          description:
+            'Idempotent: a job that exists already is returned as it is, not duplicated. New ' +
+            'jobs are stored (with one pending status row per dataset row) in one transaction, ' +
+            'then enqueued; if Redis is unreachable the launch still succeeds (enqueued: false) ' +
+            'and workers find the jobs in PostgreSQL. A prompt bound to another model is a 409.',
+          tags,
+          body: launchBody,
+          response: { 201: launchResult, ...errors(400, 401, 404, 409, 413, 415) },
+        },
+      },
+      async (request, reply) => {
+        const jobs = await launchJobs(ctx.db, request.body);
+        const runnable = jobs.filter((job) => job.status !== 'done').map(keyOf);
+        const enqueued = await enqueueJobs(
+          ctx.queue,
+          runnable,
+          ctx.config.enqueueTimeoutMs,
+          request.log,
+        );
+        const created = jobs.filter((job) => job.created).map(keyOf);
+        request.log.info(
+          { created: created.map(formatJobKey), existing: jobs.length - created.length, enqueued },
+          'jobs launched',
+        );
+        return reply.code(201).send({ jobs: jobs.map(toProgress), created, enqueued });
+      },
+    );
+
+    app.get(
+      '/jobs',
+      {
+        schema: {
+          summary: 'List jobs with their progress',
+          description:
+            'Ordered by dataset, model, prompt. Carries an ETag; answers 304 to If-None-Match.',
+          tags,
+          querystring: jobListQuery.extend({ cursor: cursorParam, limit: limitParam(1000, 5000) }),
+          response: { 200: pageOf(progress), ...errors(400, 401) },
+        },
+      },
+      async (request) => {
+        const { cursor, limit, ...filter } = request.query;
+        const decoded = cursor === undefined ? undefined : decodeCursor(cursor, 3);
+        const after = decoded && {
+          dataset_id: decoded[0]!,
+          model_id: decoded[1]!,
+          prompt_id: decoded[2]!,
+        };
+        const jobs = await listJobs(ctx.db, filter, { after, limit: limit + 1 });
+        return toPage(jobs, limit, (j) => [j.dataset_id, j.model_id, j.prompt_id], toProgress);
+      },
+    );
+
+    app.get(
+      '/jobs/:model_id/:prompt_id/:dataset_id',
+      {
+        schema: {
+          summary: "One job's progress",
+          description:
+            "Read in O(1) from the job's counters. Carries an ETag; answers 304 to If-None-Match.",
+          tags,
+          params: jobParams,
+          response: { 200: progress, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const job = await getJob(ctx.db, request.params);
+        if (!job) throw new NotFoundError(`job ${formatJobKey(request.params)}`);
+        return toProgress(job);
+      },
+    );
+
+    app.delete(
+      '/jobs/:model_id/:prompt_id/:dataset_id',
+      {
+        schema: {
+          summary: 'Cancel a job: delete it, its status rows and its predictions',
+          description: 'One transaction; launching the job again starts it from zero.',
+          tags,
+          params: jobParams,
+          response: { 200: cancelResult, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const cancelled = await cancelJob(ctx.db, request.params);
+        request.log.info({ job: formatJobKey(request.params), ...cancelled }, 'job cancelled');
+        return { ...cancelled, cancelled: true as const };
+      },
+    );
+
+    app.post(
+      '/jobs/:model_id/:prompt_id/:dataset_id/retry-failed',
+      {
+        schema: {
+          summary: "Process a job's failed rows again",
+          description:
+            'Deletes the failed predictions, sends their rows back to pending and the job back to ' +
+            'running (one transaction), then enqueues it.',
+          tags,
+          params: jobParams,
+          response: { 200: retryResult, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const { reset, job } = await retryFailedRows(ctx.db, request.params);
+        if (reset > 0) {
+          await enqueueJobs(ctx.queue, [request.params], ctx.config.enqueueTimeoutMs, request.log);
+        }
+        request.log.info({ job: formatJobKey(request.params), reset }, 'failed rows reset');
+        return { reset, job: toProgress(job) };
+      },
+    );
+    done();
+  };
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { idParam, idSchema, storableText, timestamp } from './common.js';
+
+export const datasetParams = z.object({ dataset_id: idParam });
+
+export const newDatasetBody = z.strictObject({
+  name: storableText({ max: 200, trim: true }),
+  description: storableText({ min: 0, max: 10_000 }).nullish(),
+});
+
+export const dataset = z.object({
+  dataset_id: idSchema,
+  name: z.string(),
+  description: z.string().nullable(),
+  row_count: z.number().int().describe('rows in the dataset'),
+  created_at: timestamp,
+});
+
+export const deletedDataset = z.object({
+  dataset_id: idSchema,
+  rows: z.number().int(),
+  jobs: z.number().int(),
+  predictions: z.number().int(),
+});
+
+export const datasetRow = z.object({
+  row_id: idSchema,
+  dataset_id: idSchema,
+  content: z.string(),
+  expected_prediction: z.string(),
+});
+
+/** For the OpenAPI document: what an upload holds (CSV and NDJSON carry the same fields). */
+export const rowsUpload = z
+  .array(
+    z.object({
+      content: z.string().min(1).describe('the text the prompt template gets as {{content}}'),
+      expected_prediction: z.string().min(1).describe('the gold label'),
+    }),
+  )
+  .describe(
+    'JSON: an array of rows. NDJSON: one row object per line. CSV: a header row content,expected_prediction, then one record per row.',
+  );
+
+export const importResult = z.object({
+  dataset_id: idSchema,
+  imported: z.number().int().describe('rows stored by this upload'),
+  row_count: z.number().int().describe('rows in the dataset now'),
+});

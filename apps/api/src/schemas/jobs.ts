@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { idParam, idSchema, timestamp } from './common.js';
+
+export const jobStatus = z.enum(['pending', 'running', 'done']);
+
+export const jobParams = z.object({ model_id: idParam, prompt_id: idParam, dataset_id: idParam });
+
+export const launchBody = z.strictObject({
+  dataset_id: idSchema,
+  model_ids: z.array(idSchema).min(1, 'name at least one model').max(100),
+  prompt_ids: z.array(idSchema).min(1, 'name at least one prompt').max(100),
+});
+
+export const jobListQuery = z.object({
+  dataset_id: idParam.optional(),
+  model_id: idParam.optional(),
+  prompt_id: idParam.optional(),
+  status: jobStatus.optional(),
+});
+
+const count = z.number().int().min(0);
+
+/** SPEC §5's progress object, field for field. Read in O(1) from the job's counters. */
+export const progress = z
+  .object({
+    model_id: idSchema,
+    prompt_id: idSchema,
+    dataset_id: idSchema,
+    status: jobStatus,
+    total: count.describe('rows the job covers'),
+    done: count.describe('rows processed: succeeded + failed'),
+    succeeded: count,
+    failed: count,
+    in_progress: count.describe('rows a worker is calling the model for right now'),
+    pending: count.describe('rows waiting to be claimed'),
+    percent: z.number().min(0).max(100).describe('done / total × 100'),
+    accuracy: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .describe('correct / succeeded; null before any success'),
+    started_at: timestamp.nullable(),
+    updated_at: timestamp,
+    finished_at: timestamp.nullable(),
+    rate_per_s: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe(
+        'rows per second between started_at and the latest prediction (finished_at when done)',
+      ),
+    eta_s: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe('seconds until done at rate_per_s; 0 when done; null while no rate is known'),
+  })
+  .describe('Progress of one job (model × prompt × dataset)');
+
+export const jobKey = z.object({ model_id: idSchema, prompt_id: idSchema, dataset_id: idSchema });
+
+export const launchResult = z.object({
+  jobs: z.array(progress).describe('every requested model × prompt job, new or existing'),
+  created: z.array(jobKey).describe('the jobs this request created (the others existed already)'),
+  enqueued: z
+    .boolean()
+    .describe('false when Redis could not be reached: workers find the jobs in PostgreSQL instead'),
+});
+
+export const cancelResult = jobKey.extend({
+  cancelled: z.literal(true),
+  predictions_deleted: count,
+});
+
+export const retryResult = z.object({
+  reset: count.describe('failed rows sent back to pending'),
+  job: progress,
+});

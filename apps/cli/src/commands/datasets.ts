@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import type { Dataset, Page } from '../api-types.js';
+import { clientFromEnv } from '../client.js';
+import { say } from '../output.js';
+import { count, formatTable } from '../table.js';
+import { registerDatasetImport } from './datasets-import.js';
+
+export function registerDatasets(program: Command): void {
+  const datasets = program.command('datasets').description('labelled datasets');
+
+  datasets
+    .command('create')
+    .description('create an empty dataset (then: evalq datasets import FILE --dataset ID)')
+    .requiredOption('--name <name>', 'dataset name')
+    .option('--description <text>', 'what the dataset is')
+    .action(async (options: { name: string; description?: string }) => {
+      const created = await clientFromEnv().post<Dataset>('/v1/datasets', options);
+      say(`dataset ${created.dataset_id} created: ${created.name}`);
+    });
+
+  datasets
+    .command('list')
+    .description('list datasets with their row counts')
+    .action(async () => {
+      const client = clientFromEnv();
+      const all: Dataset[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.get<Page<Dataset>>('/v1/datasets', { limit: 1000, cursor });
+        all.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      if (all.length === 0) {
+        say('no datasets yet: evalq datasets import FILE --name NAME');
+        return;
+      }
+      say(
+        formatTable(
+          ['ID', 'NAME', 'ROWS', 'CREATED', 'DESCRIPTION'],
+          all.map((d) => [
+            d.dataset_id,
+            d.name,
+            count(d.row_count),
+            d.created_at.slice(0, 19),
+            d.description,
+          ]),
+        ),
+      );
+    });
+
+  registerDatasetImport(datasets);
+}

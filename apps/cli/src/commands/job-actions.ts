@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { jobLabel, type Progress } from '../api-types.js';
+import { clientFromEnv } from '../client.js';
+import { jobKey } from '../parse-options.js';
+import { say } from '../output.js';
+import { count } from '../table.js';
+
+type Key = { model_id: number; prompt_id: number; dataset_id: number };
+const path = (key: Key) => `/v1/jobs/${key.model_id}/${key.prompt_id}/${key.dataset_id}`;
+
+export function registerJobActions(program: Command): void {
+  program
+    .command('cancel')
+    .description(
+      'cancel a job: delete it with its status rows and predictions (a relaunch starts over)',
+    )
+    .argument('<job>', 'model/prompt/dataset, e.g. 3/7/2', jobKey)
+    .action(async (key: Key) => {
+      const result = await clientFromEnv().json<{ predictions_deleted: number }>(
+        'DELETE',
+        path(key),
+      );
+      say(
+        `job ${jobLabel(key)} cancelled; ${count(result.predictions_deleted)} prediction(s) deleted`,
+      );
+    });
+
+  program
+    .command('retry-failed')
+    .description("process a job's failed rows again")
+    .argument('<job>', 'model/prompt/dataset, e.g. 3/7/2', jobKey)
+    .action(async (key: Key) => {
+      const result = await clientFromEnv().post<{ reset: number; job: Progress }>(
+        `${path(key)}/retry-failed`,
+      );
+      say(
+        result.reset === 0
+          ? `job ${jobLabel(key)} has no failed rows`
+          : `job ${jobLabel(key)}: ${count(result.reset)} failed row(s) sent back to the workers`,
+      );
+    });
+}

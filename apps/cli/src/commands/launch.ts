@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { jobLabel, type LaunchResult } from '../api-types.js';
+import { clientFromEnv } from '../client.js';
+import { formatJobs } from '../jobs-table.js';
+import { idList, positiveId } from '../parse-options.js';
+import { say, warn } from '../output.js';
+import { watchJobs } from '../watch-progress.js';
+
+interface LaunchOptions {
+  dataset: number;
+  models: number[];
+  prompts: number[];
+  watch?: boolean;
+}
+
+export function registerLaunch(program: Command): void {
+  program
+    .command('launch')
+    .description(
+      'launch every model × prompt job over a dataset (jobs that exist are kept, not duplicated)',
+    )
+    .requiredOption('--dataset <id>', 'the dataset', positiveId)
+    .requiredOption('--models <ids>', 'model ids, comma-separated', idList)
+    .requiredOption('--prompts <ids>', 'prompt ids, comma-separated', idList)
+    .option('--watch', 'follow the jobs with a live progress bar each until they are done')
+    .action(async (options: LaunchOptions) => {
+      const client = clientFromEnv();
+      const launched = await client.post<LaunchResult>('/v1/jobs', {
+        dataset_id: options.dataset,
+        model_ids: options.models,
+        prompt_ids: options.prompts,
+      });
+      const created = new Set(launched.created.map(jobLabel));
+      say(
+        `${launched.created.length} job(s) launched, ${launched.jobs.length - launched.created.length} already existed:`,
+      );
+      say(formatJobs(launched.jobs));
+      if (!launched.enqueued) {
+        warn(
+          'Redis was not reachable: the jobs are stored, and workers will pick them up from PostgreSQL.',
+        );
+      }
+      if (created.size === 0 && launched.jobs.every((job) => job.status === 'done')) {
+        say('every job is already done: evalq leaderboard --dataset ' + options.dataset);
+      }
+      if (!options.watch) {
+        say(`follow them with: evalq status --dataset ${options.dataset} --watch`);
+        return;
+      }
+      const result = await watchJobs(client, launched.jobs);
+      say(formatJobs(result.jobs));
+      if (!result.finished) {
+        say('stopped watching; the jobs keep running (evalq status --watch to follow them again)');
+        return;
+      }
+      say(`all done: evalq leaderboard --dataset ${options.dataset}`);
+    });
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import type { Page, Progress } from '../api-types.js';
+import { clientFromEnv } from '../client.js';
+import { formatJobs } from '../jobs-table.js';
+import { jobKey, positiveId } from '../parse-options.js';
+import { say } from '../output.js';
+import { watchJobs } from '../watch-progress.js';
+
+interface StatusOptions {
+  dataset?: number;
+  model?: number;
+  prompt?: number;
+  job?: { model_id: number; prompt_id: number; dataset_id: number };
+  status?: string;
+  watch?: boolean;
+  json?: boolean;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('jobs and their progress')
+    .option('--dataset <id>', 'only this dataset', positiveId)
+    .option('--model <id>', 'only this model', positiveId)
+    .option('--prompt <id>', 'only this prompt', positiveId)
+    .option('--job <model/prompt/dataset>', 'only this job', jobKey)
+    .option('--status <status>', 'only pending, running or done jobs')
+    .option('--watch', 'follow the unfinished jobs until they are done')
+    .option('--json', 'print the progress objects as JSON')
+    .action(async (options: StatusOptions) => {
+      const client = clientFromEnv();
+      const jobs: Progress[] = [];
+      if (options.job) {
+        const { model_id, prompt_id, dataset_id } = options.job;
+        jobs.push(await client.get<Progress>(`/v1/jobs/${model_id}/${prompt_id}/${dataset_id}`));
+      } else {
+        let cursor: string | undefined;
+        do {
+          const page = await client.get<Page<Progress>>('/v1/jobs', {
+            dataset_id: options.dataset,
+            model_id: options.model,
+            prompt_id: options.prompt,
+            status: options.status,
+            cursor,
+          });
+          jobs.push(...page.items);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor);
+      }
+      if (options.json) {
+        say(JSON.stringify(jobs, null, 2));
+        return;
+      }
+      if (jobs.length === 0) {
+        say('no jobs: evalq launch --dataset ID --models IDS --prompts IDS');
+        return;
+      }
+      const unfinished = jobs.filter((job) => job.status !== 'done');
+      if (!options.watch || unfinished.length === 0) {
+        say(formatJobs(jobs));
+        return;
+      }
+      const result = await watchJobs(client, unfinished);
+      say(formatJobs(result.jobs));
+    });
+}

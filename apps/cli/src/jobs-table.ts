@@ -1,0 +1,21 @@
+import { jobLabel, type Progress } from './api-types.js';
+import { count, duration, formatTable, percent } from './table.js';
+
+/** Jobs and their progress as a table, the way `evalq status` shows them. */
+export function formatJobs(jobs: Progress[]): string {
+  return formatTable(
+    ['JOB', 'STATUS', 'DONE', 'TOTAL', '%', 'FAILED', 'RUNNING', 'ACCURACY', 'RATE/S', 'ETA'],
+    jobs.map((job) => [
+      jobLabel(job),
+      job.status,
+      count(job.done),
+      count(job.total),
+      job.percent,
+      count(job.failed),
+      count(job.in_progress),
+      percent(job.accuracy),
+      job.rate_per_s === null ? '' : job.rate_per_s.toFixed(1),
+      job.status === 'done' ? '' : duration(job.eta_s),
+    ]),
+  );
+}

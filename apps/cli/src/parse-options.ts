@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander parsers that turn a bad value into a message naming what was expected. */
+
+export function positiveId(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  }
+  return n;
+}
+
+export function idList(value: string): number[] {
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (parts.length === 0)
+    throw new InvalidArgumentError('expected ids separated by commas, e.g. 1,2');
+  return parts.map(positiveId);
+}
+
+export function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) {
+    throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  }
+  return n;
+}
+
+export function integer(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n))
+    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return n;
+}
+
+/** `3/7/2` (model/prompt/dataset), as the API and `evalq status` print jobs. */
+export function jobKey(value: string): { model_id: number; prompt_id: number; dataset_id: number } {
+  const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(value.trim());
+  if (!match) {
+    throw new InvalidArgumentError(
+      `expected a job as model/prompt/dataset, e.g. 3/7/2, got "${value}"`,
+    );
+  }
+  return { model_id: Number(match[1]), prompt_id: Number(match[2]), dataset_id: Number(match[3]) };
+}
+
+export function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`expected a JSON object: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('expected a JSON object, e.g. \'{"temperature": 0}\'');
+  }
+  return parsed as Record<string, unknown>;
+}

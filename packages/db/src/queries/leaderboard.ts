@@ -1,0 +1,66 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { JobStatus } from '../tables/jobs.js';
+
+export interface LeaderboardEntry {
+  model_id: number;
+  prompt_id: number;
+  model_name: string;
+  prompt_text: string;
+  status: JobStatus;
+  total: number;
+  /** Rows processed (succeeded + failed). */
+  n: number;
+  succeeded: number;
+  failed: number;
+  correct: number;
+  /** Seconds per successful call. Null until a call has succeeded. */
+  latency_p50_s: number | null;
+  latency_p95_s: number | null;
+  /** Summed over predictions whose provider reported them; null when none did. */
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+}
+
+/**
+ * Per model × prompt over one dataset. Counts come from the job counters (O(1) per
+ * job); latency percentiles and token sums read the job's successful predictions
+ * through predictions_job_idx.
+ */
+export async function datasetLeaderboard(
+  db: Kysely<Database>,
+  datasetId: number,
+): Promise<LeaderboardEntry[]> {
+  const result = await sql<LeaderboardEntry>`
+    SELECT j.model_id,
+           j.prompt_id,
+           m.name                           AS model_name,
+           pr.text                          AS prompt_text,
+           j.status,
+           j.total,
+           coalesce(j.count, 0)             AS n,
+           coalesce(j.count, 0) - j.failed  AS succeeded,
+           j.failed,
+           j.correct,
+           s.p50                            AS latency_p50_s,
+           s.p95                            AS latency_p95_s,
+           s.prompt_tokens,
+           s.completion_tokens
+      FROM modelpromptstatus j
+      JOIN models m   ON m.model_id = j.model_id
+      JOIN prompts pr ON pr.prompt_id = j.prompt_id
+      LEFT JOIN LATERAL (
+        SELECT percentile_cont(0.5)  WITHIN GROUP (ORDER BY p.prediction_time) AS p50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY p.prediction_time) AS p95,
+               sum(p.prompt_tokens)                                            AS prompt_tokens,
+               sum(p.completion_tokens)                                        AS completion_tokens
+          FROM predictions p
+         WHERE p.dataset_id = j.dataset_id AND p.model_id = j.model_id
+           AND p.prompt_id = j.prompt_id AND p.status = 'success'
+      ) s ON true
+     WHERE j.dataset_id = ${datasetId}
+     ORDER BY CASE WHEN coalesce(j.count, 0) - j.failed > 0
+                   THEN j.correct::float8 / (coalesce(j.count, 0) - j.failed) END DESC NULLS LAST,
+              n DESC, j.model_id, j.prompt_id`.execute(db);
+  return result.rows;
+}
