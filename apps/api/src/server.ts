@@ -71,7 +71,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
     config,
     logger: deps.logger,
     feed: new ProgressFeed(db, config.eventsPollIntervalMs, deps.logger),
-    metrics: createApiMetrics(db),
+    metrics: createApiMetrics(db, deps.queue),
   };
 
   const app = Fastify({

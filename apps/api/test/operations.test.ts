@@ -128,7 +128,7 @@ describe('errors', () => {
 });
 
 describe('GET /metrics', () => {
-  it('exposes jobs and rows by status, job progress and HTTP latency', async () => {
+  it('exposes jobs and rows by status, job progress, queue depth and HTTP latency', async () => {
     const { dataset_id, model_id, prompt_id } = await seedCatalog(api, 4);
     await api.post('/v1/jobs', { dataset_id, model_ids: [model_id], prompt_ids: [prompt_id] });
     await processRows(api.t, { model_id, prompt_id, dataset_id }, 1);
@@ -140,6 +140,8 @@ describe('GET /metrics', () => {
     expect(metrics.text).toContain('evalq_rows{status="done"} 2');
     expect(metrics.text).toContain('evalq_rows{status="pending"} 2');
     expect(metrics.text).toContain('evalq_predictions{outcome="failed"} 1');
+    // No worker runs in this file, so the launch's message is still waiting in BullMQ.
+    expect(metrics.text).toContain('evalq_queue_messages{state="wait"} 1');
     expect(metrics.text).toContain(
       `evalq_job_progress_ratio{job="${model_id}/${prompt_id}/${dataset_id}",model_id="${model_id}",prompt_id="${prompt_id}",dataset_id="${dataset_id}"} 0.5`,
     );

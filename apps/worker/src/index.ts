@@ -9,3 +9,4 @@ export {
 } from './limits/shared-limits.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
 export { backoffDelay } from './backoff.js';
+export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';

@@ -1,10 +1,18 @@
+import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { formatJobKey } from '@evalq/core';
 import { jobStatusTotals, listJobs, rowsInProgress, type Database } from '@evalq/db';
+import type { RunJobData } from '@evalq/queue';
 
 /** Unfinished jobs exported one series each; beyond this many, only the totals. */
 const MAX_JOB_SERIES = 500;
+
+/** BullMQ states worth watching: a growing `wait` means no worker is consuming. */
+const QUEUE_STATES = ['wait', 'active', 'delayed', 'failed'] as const;
+
+/** /metrics must answer even when Redis does not; its queue gauges are then left out. */
+const QUEUE_READ_TIMEOUT_MS = 1_000;
 
 export interface ApiMetrics {
   /** Records one answered request. */
@@ -21,7 +29,7 @@ export interface ApiMetrics {
  * counting rows or predictions. A registry per server, so servers in one process
  * (tests) do not share series.
  */
-export function createApiMetrics(db: Kysely<Database>): ApiMetrics {
+export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'evalq_api_' });
 
@@ -49,6 +57,12 @@ export function createApiMetrics(db: Kysely<Database>): ApiMetrics {
     labelNames: ['job', 'model_id', 'prompt_id', 'dataset_id'] as const,
     registers: [registry],
   });
+  const queueMessages = new Gauge({
+    name: 'evalq_queue_messages',
+    help: 'BullMQ messages of the job queue by state (wait, active, delayed, failed)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
   const httpDuration = new Histogram({
     name: 'evalq_api_http_request_duration_seconds',
     help: 'API request latency',
@@ -63,11 +77,16 @@ export function createApiMetrics(db: Kysely<Database>): ApiMetrics {
       httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
     },
     async render() {
-      const [totals, inProgress, unfinished] = await Promise.all([
+      const [totals, inProgress, unfinished, queueCounts] = await Promise.all([
         jobStatusTotals(db),
         rowsInProgress(db),
         listJobs(db, { status: 'running' }, { limit: MAX_JOB_SERIES }),
+        readQueueCounts(queue),
       ]);
+      queueMessages.reset();
+      if (queueCounts) {
+        for (const state of QUEUE_STATES) queueMessages.set({ state }, queueCounts[state] ?? 0);
+      }
       jobs.reset();
       for (const status of ['pending', 'running', 'done'] as const) {
         jobs.set({ status }, totals.find((t) => t.status === status)?.jobs ?? 0);
@@ -95,4 +114,18 @@ export function createApiMetrics(db: Kysely<Database>): ApiMetrics {
       return registry.metrics();
     },
   };
+}
+
+async function readQueueCounts(queue: Queue<RunJobData>): Promise<Record<string, number> | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), QUEUE_READ_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([queue.getJobCounts(...QUEUE_STATES), timeout]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
