@@ -116,7 +116,9 @@ export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>)
   };
 }
 
-async function readQueueCounts(queue: Queue<RunJobData>): Promise<Record<string, number> | undefined> {
+async function readQueueCounts(
+  queue: Queue<RunJobData>,
+): Promise<Record<string, number> | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), QUEUE_READ_TIMEOUT_MS);
