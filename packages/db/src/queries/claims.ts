@@ -111,7 +111,10 @@ export interface ReclaimedJob extends JobKey {
  * Hands back to `pending` up to `limit` rows whose heartbeat is older than the lease
  * (their worker died, froze or lost its connection). Their old holder can no longer
  * finish them: the next claim bumps `attempt`. Returns the jobs that got rows back.
- * in_progress_time is a UTC `timestamp` (every evalq session runs in UTC).
+ * in_progress_time is a `timestamp` without time zone stamped by the documented trigger
+ * with CURRENT_TIMESTAMP in the session's zone; LOCALTIMESTAMP reads the same clock in
+ * the same zone, so the comparison holds whatever zone the sessions run in (evalq's
+ * pools set UTC, but a connection pooler may drop that setting).
  */
 export async function reclaimExpiredClaims(
   db: Kysely<Database>,
@@ -122,7 +125,7 @@ export async function reclaimExpiredClaims(
     WITH stale AS (
       SELECT row_id, model_id, prompt_id FROM predictionstatus
        WHERE status = 'in_progress'
-         AND in_progress_time < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${leaseSeconds})
+         AND in_progress_time < LOCALTIMESTAMP - make_interval(secs => ${leaseSeconds})
        ORDER BY in_progress_time
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED
