@@ -74,9 +74,58 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     };
   }
 
+  const unavailable = dependencyUnavailable(error);
+  if (unavailable) return unavailable;
   const postgres = postgresError(error);
   if (postgres) return postgres;
   return { statusCode: 500, body: body('INTERNAL', 'internal error; the server log has details') };
+}
+
+/** Socket errors of a connection to PostgreSQL that cannot be (re)made. */
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/**
+ * PostgreSQL unreachable, restarting, out of connections or too slow: not the
+ * client's fault and not a bug, but a 503 that says to retry (the readiness probe
+ * says the same), so callers and load balancers can tell an outage from an error.
+ */
+function dependencyUnavailable(error: unknown): ErrorResponse | undefined {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : '';
+  const lostConnection =
+    (typeof code === 'string' &&
+      (CONNECTION_ERRNOS.has(code) ||
+        code.startsWith('08') || // connection exception
+        code === '57P01' || // admin_shutdown
+        code === '57P02' || // crash_shutdown
+        code === '57P03' || // cannot_connect_now (starting up)
+        code === '53300')) || // too_many_connections
+    /timeout exceeded when trying to connect|Connection terminated/i.test(message);
+  if (lostConnection) {
+    return {
+      statusCode: 503,
+      body: body(
+        'SERVICE_UNAVAILABLE',
+        'the database is unreachable right now; retry shortly (GET /readyz says when it is back)',
+      ),
+    };
+  }
+  if (code === '57014') {
+    return {
+      statusCode: 503,
+      body: body('SERVICE_UNAVAILABLE', 'the database took too long to answer; retry shortly'),
+    };
+  }
+  return undefined;
 }
 
 /** PostgreSQL errors a request can cause (the code checks first; these are the last line). */

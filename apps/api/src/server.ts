@@ -109,6 +109,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
         response.body.error.message,
       );
     if (response.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="evalq"');
+    if (response.statusCode === 503) reply.header('retry-after', '5');
     return reply
       .code(response.statusCode)
       .type('application/json; charset=utf-8')
