@@ -1,15 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  killAll,
-  startFakeOpenAIServer,
-  startWorkerProcess,
-  uniqueQueuePrefix,
-  type FakeModelServer,
-  type TestDatabase,
-  type WorkerProcess,
-} from '@evalq/testing';
+import { describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer } from '@evalq/testing';
 import type { JobKey } from '@evalq/core';
 import {
   createDataset,
@@ -18,47 +8,23 @@ import {
   expectExactlyOnce,
   jobState,
   launchJob,
+  useWorkerTestBed,
   waitFor,
   waitForJobDone,
-  workerEnv,
 } from './support.js';
 
 // How workers find work: through the queue (every worker wakes), through PostgreSQL
 // alone (a job inserted by plain SQL), and fairly across many jobs at once.
 
-let t: TestDatabase;
-let server: FakeModelServer;
-const prefix = uniqueQueuePrefix('discovery');
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  server = await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' });
-});
-afterAll(async () => {
-  await killAll(workers);
-  await server?.close();
-  await t?.drop();
-  await deleteKeysWithPrefix(prefix);
-});
-
-async function start(
-  id: string,
-  extra: Record<string, string | number> = {},
-): Promise<WorkerProcess> {
-  const worker = await startWorkerProcess({
-    label: id,
-    env: workerEnv(t, prefix, { WORKER_ID: id, ...extra }),
-  });
-  workers.push(worker);
-  return worker;
-}
+const bed = useWorkerTestBed('discovery', async () => ({
+  server: await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' }),
+}));
 
 async function newJob(rows: number, dataset_id?: number): Promise<JobKey> {
   return {
-    model_id: await createModel(t, { config: { base_url: server.url } }),
-    prompt_id: await createPrompt(t),
-    dataset_id: dataset_id ?? (await createDataset(t, rows)),
+    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
+    prompt_id: await createPrompt(bed.t),
+    dataset_id: dataset_id ?? (await createDataset(bed.t, rows)),
   };
 }
 
@@ -71,16 +37,16 @@ describe('discovery', () => {
   it('wakes every worker through the queue, long before their next reconcile', async () => {
     // A reconcile only every minute (and at most every 12 s when idle): the queue must do it.
     const env = { RECONCILE_INTERVAL_MS: 60_000, LOG_LEVEL: 'debug' };
-    const [q1, q2] = await Promise.all([start('q1', env), start('q2', env)]);
+    const [q1, q2] = await Promise.all([bed.startWorker('q1', env), bed.startWorker('q2', env)]);
     for (const worker of [q1, q2]) {
       await worker.waitForLog(
         (r) => r.msg === 'reconciled with PostgreSQL' && r.reason === 'start',
       );
     }
     const key = await newJob(200);
-    await launchJob(t, key, prefix);
-    await waitForJobDone(t, key, 10_000);
-    await expectExactlyOnce(t, key, 200);
+    await launchJob(bed.t, key, bed.prefix);
+    await waitForJobDone(bed.t, key, 10_000);
+    await expectExactlyOnce(bed.t, key, 200);
     for (const worker of [q1, q2]) {
       const record = await worker.waitForLog(discoveredBy(key), 1000);
       expect(['queue message', 'queue event']).toContain(record.source);
@@ -89,19 +55,19 @@ describe('discovery', () => {
   });
 
   it('finds a job inserted by plain SQL, with no queue message, within seconds', async () => {
-    const worker = await start('sql-only', { RECONCILE_INTERVAL_MS: 5_000 });
+    const worker = await bed.startWorker('sql-only', { RECONCILE_INTERVAL_MS: 5_000 });
     const key = await newJob(50);
-    await launchJob(t, key, undefined);
-    await waitForJobDone(t, key, 8_000, () => worker.describe());
-    await expectExactlyOnce(t, key, 50);
+    await launchJob(bed.t, key, undefined);
+    await waitForJobDone(bed.t, key, 8_000, () => worker.describe());
+    await expectExactlyOnce(bed.t, key, 50);
     expect((await worker.waitForLog(discoveredBy(key), 1000)).source).toBe('reconcile');
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('lets many small jobs progress side by side with a big one (fair claims)', async () => {
-    server.configure({ latencyMs: 10 });
-    const dataset = await createDataset(t, 400);
-    const small = await createDataset(t, 20);
+    bed.servers.server.configure({ latencyMs: 10 });
+    const dataset = await createDataset(bed.t, 400);
+    const small = await createDataset(bed.t, 20);
     const big = await newJob(0, dataset);
     const smalls = [
       await newJob(0, small),
@@ -110,13 +76,13 @@ describe('discovery', () => {
       await newJob(0, small),
     ];
     // Launched first, the big job would be served alone by a first-come queue.
-    await launchJob(t, big, prefix);
-    for (const key of smalls) await launchJob(t, key, prefix);
-    const worker = await start('fair', { WORKER_CONCURRENCY: 2, CLAIM_BATCH_SIZE: 2 });
+    await launchJob(bed.t, big, bed.prefix);
+    for (const key of smalls) await launchJob(bed.t, key, bed.prefix);
+    const worker = await bed.startWorker('fair', { WORKER_CONCURRENCY: 2, CLAIM_BATCH_SIZE: 2 });
 
     await waitFor(
       async () =>
-        (await Promise.all(smalls.map((key) => jobState(t, key)))).every(
+        (await Promise.all(smalls.map((key) => jobState(bed.t, key)))).every(
           (s) => s.status === 'done',
         ),
       {
@@ -125,24 +91,24 @@ describe('discovery', () => {
         describe: () => worker.describe(),
       },
     );
-    const bigProgress = (await jobState(t, big)).count;
+    const bigProgress = (await jobState(bed.t, big)).count;
     // Round robin: each small job got a batch in turn with the big one.
     expect(bigProgress).toBeLessThan(200);
-    await waitForJobDone(t, big, 30_000);
-    await expectExactlyOnce(t, big, 400);
-    for (const key of smalls) await expectExactlyOnce(t, key, 20);
+    await waitForJobDone(bed.t, big, 30_000);
+    await expectExactlyOnce(bed.t, big, 400);
+    for (const key of smalls) await expectExactlyOnce(bed.t, key, 20);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
-    server.configure({ latencyMs: 5 });
+    bed.servers.server.configure({ latencyMs: 5 });
   });
 
   it('stores nothing for a job cancelled while its rows are being called', async () => {
-    server.configure({ latencyMs: 200 });
+    bed.servers.server.configure({ latencyMs: 200 });
     const key = await newJob(100);
-    const worker = await start('cancelled');
-    await launchJob(t, key, prefix);
-    await waitFor(() => server.inFlight > 0, { timeoutMs: 10_000, intervalMs: 5 });
+    const worker = await bed.startWorker('cancelled');
+    await launchJob(bed.t, key, bed.prefix);
+    await waitFor(() => bed.servers.server.inFlight > 0, { timeoutMs: 10_000, intervalMs: 5 });
     // A cancel, as the API does it: the job's predictions and the job, in one transaction.
-    const client = await t.pool.connect();
+    const client = await bed.t.pool.connect();
     try {
       await client.query('BEGIN');
       const where = 'WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3';
@@ -160,15 +126,15 @@ describe('discovery', () => {
     } finally {
       client.release();
     }
-    await waitFor(() => server.inFlight === 0, { timeoutMs: 10_000, intervalMs: 10 });
+    await waitFor(() => bed.servers.server.inFlight === 0, { timeoutMs: 10_000, intervalMs: 10 });
     await worker.waitForLog((r) => String(r.msg).startsWith('result discarded'), 5_000);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
-    const [left] = await t.query<{ predictions: number; statuses: number }>(
+    const [left] = await bed.t.query<{ predictions: number; statuses: number }>(
       `SELECT (SELECT count(*)::int FROM predictions WHERE model_id = $1) AS predictions,
               (SELECT count(*)::int FROM predictionstatus WHERE model_id = $1) AS statuses`,
       [key.model_id],
     );
     expect(left).toEqual({ predictions: 0, statuses: 0 });
-    server.configure({ latencyMs: 5 });
+    bed.servers.server.configure({ latencyMs: 5 });
   });
 });

@@ -1,59 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  killAll,
-  startFakeOpenAIServer,
-  startWorkerProcess,
-  uniqueQueuePrefix,
-  type FakeModelServer,
-  type TestDatabase,
-  type WorkerProcess,
-} from '@evalq/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer } from '@evalq/testing';
 import {
   createDataset,
   createModel,
   createPrompt,
   expectExactlyOnce,
   launchJob,
+  useWorkerTestBed,
   waitForJobDone,
-  workerEnv,
 } from './support.js';
 
 // What a user sees when the provider misbehaves: transient failures (500s, 429s) are
 // retried until every row succeeds; a request the provider rejects (400) fails at
 // once, is counted as failed, and the job still finishes.
 
-let t: TestDatabase;
-let flaky: FakeModelServer;
-let rejecting: FakeModelServer;
-const prefix = uniqueQueuePrefix('provider-failures');
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  flaky = await startFakeOpenAIServer({
+const bed = useWorkerTestBed('provider-failures', async () => ({
+  flaky: await startFakeOpenAIServer({
     latencyMs: 2,
     errorRate: 0.3,
     rateLimitRate: 0.1,
     retryAfterMs: 20,
     seed: 7,
     respond: () => 'fine',
-  });
-  rejecting = await startFakeOpenAIServer({ failWith: 400 });
-  workers.push(
-    ...(await Promise.all(
-      ['f1', 'f2'].map((id) =>
-        startWorkerProcess({ label: id, env: workerEnv(t, prefix, { WORKER_ID: id }) }),
-      ),
-    )),
-  );
-});
-afterAll(async () => {
-  await killAll(workers);
-  await Promise.all([flaky?.close(), rejecting?.close()]);
-  await t?.drop();
-  await deleteKeysWithPrefix(prefix);
+  }),
+  rejecting: await startFakeOpenAIServer({ failWith: 400 }),
+}));
+
+beforeAll(async () => {
+  await Promise.all(['f1', 'f2'].map((id) => bed.startWorker(id)));
 });
 
 describe('a provider failing 30 % with 500 and 10 % with 429', () => {
@@ -61,24 +35,26 @@ describe('a provider failing 30 % with 500 and 10 % with 429', () => {
     const rows = 300;
     const key = {
       // Enough retries that 40 % transient failures cannot exhaust them (0.4^16 per row).
-      model_id: await createModel(t, { config: { base_url: flaky.url, max_retries: 15 } }),
-      prompt_id: await createPrompt(t),
-      dataset_id: await createDataset(t, rows),
+      model_id: await createModel(bed.t, {
+        config: { base_url: bed.servers.flaky.url, max_retries: 15 },
+      }),
+      prompt_id: await createPrompt(bed.t),
+      dataset_id: await createDataset(bed.t, rows),
     };
-    await launchJob(t, key, prefix);
-    const done = await waitForJobDone(t, key, 60_000, () =>
-      workers.map((w) => w.describe()).join('\n'),
+    await launchJob(bed.t, key, bed.prefix);
+    const done = await waitForJobDone(bed.t, key, 60_000, () =>
+      bed.workers.map((w) => w.describe()).join('\n'),
     );
     expect(done).toMatchObject({ count: rows, failed: 0 });
-    await expectExactlyOnce(t, key, rows);
+    await expectExactlyOnce(bed.t, key, rows);
 
-    const [stats] = await t.query<{ success: number; calls: number }>(
+    const [stats] = await bed.t.query<{ success: number; calls: number }>(
       `SELECT count(*) FILTER (WHERE status = 'success')::int AS success, sum(attempts)::int AS calls
        FROM predictions WHERE model_id = $1`,
       [key.model_id],
     );
     expect(stats!.success).toBe(rows);
-    const answered = flaky.requests.filter((r) => r.model === 'fake-model');
+    const answered = bed.servers.flaky.requests.filter((r) => r.model === 'fake-model');
     const statuses = new Map<number, number>();
     for (const request of answered)
       statuses.set(request.status, (statuses.get(request.status) ?? 0) + 1);
@@ -94,22 +70,22 @@ describe('a provider answering 400', () => {
   it('fails every row at once, without retries, counts them as failed, and finishes the job', async () => {
     const rows = 60;
     const key = {
-      model_id: await createModel(t, {
+      model_id: await createModel(bed.t, {
         name: 'rejected-model',
-        config: { base_url: rejecting.url, max_retries: 5 },
+        config: { base_url: bed.servers.rejecting.url, max_retries: 5 },
       }),
-      prompt_id: await createPrompt(t),
-      dataset_id: await createDataset(t, rows),
+      prompt_id: await createPrompt(bed.t),
+      dataset_id: await createDataset(bed.t, rows),
     };
-    await launchJob(t, key, prefix);
-    expect(await waitForJobDone(t, key, 30_000)).toMatchObject({
+    await launchJob(bed.t, key, bed.prefix);
+    expect(await waitForJobDone(bed.t, key, 30_000)).toMatchObject({
       count: rows,
       failed: rows,
       correct: 0,
     });
-    await expectExactlyOnce(t, key, rows);
+    await expectExactlyOnce(bed.t, key, rows);
 
-    const predictions = await t.query<{
+    const predictions = await bed.t.query<{
       status: string;
       prediction: string;
       error: string;
@@ -122,7 +98,9 @@ describe('a provider answering 400', () => {
       expect(prediction.error).toMatch(/^bad_request \(HTTP 400\): /);
     }
     // Fail fast: one request per row, no retries.
-    expect(rejecting.requests.filter((r) => r.model === 'rejected-model')).toHaveLength(rows);
+    expect(bed.servers.rejecting.requests.filter((r) => r.model === 'rejected-model')).toHaveLength(
+      rows,
+    );
   });
 });
 
@@ -136,14 +114,14 @@ describe('answers the database cannot store as they are', () => {
     try {
       const rows = 40;
       const key = {
-        model_id: await createModel(t, { name: 'odd-model', config: { base_url: odd.url } }),
-        prompt_id: await createPrompt(t),
-        dataset_id: await createDataset(t, rows),
+        model_id: await createModel(bed.t, { name: 'odd-model', config: { base_url: odd.url } }),
+        prompt_id: await createPrompt(bed.t),
+        dataset_id: await createDataset(bed.t, rows),
       };
-      await launchJob(t, key, prefix);
-      expect(await waitForJobDone(t, key, 30_000)).toMatchObject({ count: rows, failed: 1 });
-      await expectExactlyOnce(t, key, rows);
-      const stored = await t.query<{
+      await launchJob(bed.t, key, bed.prefix);
+      expect(await waitForJobDone(bed.t, key, 30_000)).toMatchObject({ count: rows, failed: 1 });
+      await expectExactlyOnce(bed.t, key, rows);
+      const stored = await bed.t.query<{
         content: string;
         status: string;
         prediction: string;
@@ -181,25 +159,31 @@ describe('answers the database cannot store as they are', () => {
 describe('a model that cannot be called', () => {
   it('fails its rows at once with the reason (unknown client, missing API-key variable), and the job finishes', async () => {
     const rows = 10;
-    const dataset_id = await createDataset(t, rows);
-    const prompt_id = await createPrompt(t);
+    const dataset_id = await createDataset(bed.t, rows);
+    const prompt_id = await createPrompt(bed.t);
     const unknown = {
-      model_id: await createModel(t, { source: 'telepathy' }),
+      model_id: await createModel(bed.t, { source: 'telepathy' }),
       prompt_id,
       dataset_id,
     };
     const keyless = {
-      model_id: await createModel(t, {
-        config: { base_url: flaky.url, api_key_env: 'EVALQ_TEST_KEY_THAT_IS_NOT_SET' },
+      model_id: await createModel(bed.t, {
+        config: { base_url: bed.servers.flaky.url, api_key_env: 'EVALQ_TEST_KEY_THAT_IS_NOT_SET' },
       }),
       prompt_id,
       dataset_id,
     };
-    await launchJob(t, unknown, prefix);
-    await launchJob(t, keyless, prefix);
-    expect(await waitForJobDone(t, unknown, 30_000)).toMatchObject({ count: rows, failed: rows });
-    expect(await waitForJobDone(t, keyless, 30_000)).toMatchObject({ count: rows, failed: rows });
-    const errors = await t.query<{ model_id: number; error: string; attempts: number }>(
+    await launchJob(bed.t, unknown, bed.prefix);
+    await launchJob(bed.t, keyless, bed.prefix);
+    expect(await waitForJobDone(bed.t, unknown, 30_000)).toMatchObject({
+      count: rows,
+      failed: rows,
+    });
+    expect(await waitForJobDone(bed.t, keyless, 30_000)).toMatchObject({
+      count: rows,
+      failed: rows,
+    });
+    const errors = await bed.t.query<{ model_id: number; error: string; attempts: number }>(
       'SELECT DISTINCT model_id, error, attempts FROM predictions WHERE model_id = ANY($1::int[]) ORDER BY model_id',
       [[unknown.model_id, keyless.model_id]],
     );

@@ -1,15 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  killAll,
-  startFakeOpenAIServer,
-  startWorkerProcess,
-  uniqueQueuePrefix,
-  type FakeModelServer,
-  type TestDatabase,
-  type WorkerProcess,
-} from '@evalq/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer } from '@evalq/testing';
 import {
   createDataset,
   createModel,
@@ -17,63 +7,51 @@ import {
   expectExactlyOnce,
   jobState,
   launchJob,
+  useWorkerTestBed,
   waitFor,
   waitForJobDone,
-  workerEnv,
 } from './support.js';
 
 // A model's limits hold across worker processes: requests_per_minute, max_concurrency,
 // and the pause every worker takes after the provider answers 429.
 
-let t: TestDatabase;
-let server: FakeModelServer;
-const prefix = uniqueQueuePrefix('rate-limits');
-const workers: WorkerProcess[] = [];
+const bed = useWorkerTestBed('rate-limits', async () => ({
+  server: await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' }),
+}));
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  server = await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' });
-  workers.push(
-    ...(await Promise.all(
-      ['l1', 'l2'].map((id) =>
-        startWorkerProcess({ label: id, env: workerEnv(t, prefix, { WORKER_ID: id }) }),
-      ),
-    )),
-  );
-});
-afterAll(async () => {
-  await killAll(workers);
-  await server?.close();
-  await t?.drop();
-  await deleteKeysWithPrefix(prefix);
+  await Promise.all(['l1', 'l2'].map((id) => bed.startWorker(id)));
 });
 
 async function newJob(name: string, config: Record<string, unknown>, rows: number) {
   return {
-    model_id: await createModel(t, { name, config: { base_url: server.url, ...config } }),
-    prompt_id: await createPrompt(t),
-    dataset_id: await createDataset(t, rows),
+    model_id: await createModel(bed.t, {
+      name,
+      config: { base_url: bed.servers.server.url, ...config },
+    }),
+    prompt_id: await createPrompt(bed.t),
+    dataset_id: await createDataset(bed.t, rows),
   };
 }
 
 const workersOf = async (model_id: number): Promise<string[]> =>
   (
-    await t.query<{ claimed_by: string }>(
+    await bed.t.query<{ claimed_by: string }>(
       'SELECT DISTINCT claimed_by FROM predictionstatus WHERE model_id = $1 ORDER BY 1',
       [model_id],
     )
   ).map((r) => r.claimed_by);
 
 describe('requests_per_minute 120, run by two workers', () => {
-  it('starts calls at 120 per minute (±10 %) across both workers together', async () => {
+  it('starts calls at 120 per minute (±10 %) across both bed.workers together', async () => {
     const rows = 16;
     const key = await newJob('rpm-model', { requests_per_minute: 120 }, rows);
-    await launchJob(t, key, prefix);
-    await waitForJobDone(t, key, 30_000);
-    await expectExactlyOnce(t, key, rows);
+    await launchJob(bed.t, key, bed.prefix);
+    await waitForJobDone(bed.t, key, 30_000);
+    await expectExactlyOnce(bed.t, key, rows);
     expect(await workersOf(key.model_id)).toEqual(['l1', 'l2']);
 
-    const starts = server.requests
+    const starts = bed.servers.server.requests
       .filter((r) => r.model === 'rpm-model')
       .map((r) => r.at)
       .sort((x, y) => x - y);
@@ -88,39 +66,39 @@ describe('requests_per_minute 120, run by two workers', () => {
   });
 });
 
-describe('max_concurrency 3, run by two workers of 8 slots each', () => {
+describe('max_concurrency 3, run by two bed.workers of 8 slots each', () => {
   it('never has more than 3 calls of the model in flight at the provider', async () => {
-    server.configure({ latencyMs: 60 });
-    server.reset();
+    bed.servers.server.configure({ latencyMs: 60 });
+    bed.servers.server.reset();
     const rows = 45;
     const key = await newJob('narrow-model', { max_concurrency: 3 }, rows);
-    await launchJob(t, key, prefix);
-    await waitForJobDone(t, key, 30_000);
-    await expectExactlyOnce(t, key, rows);
-    expect(server.peakInFlight).toBe(3);
+    await launchJob(bed.t, key, bed.prefix);
+    await waitForJobDone(bed.t, key, 30_000);
+    await expectExactlyOnce(bed.t, key, rows);
+    expect(bed.servers.server.peakInFlight).toBe(3);
     expect(await workersOf(key.model_id)).toEqual(['l1', 'l2']);
-    server.configure({ latencyMs: 5 });
+    bed.servers.server.configure({ latencyMs: 5 });
   });
 });
 
 describe('a 429 with Retry-After', () => {
   it('pauses the model for every worker until the Retry-After has passed', async () => {
-    server.reset();
-    server.configure({ rateLimitRate: 1, retryAfterMs: 1500 });
+    bed.servers.server.reset();
+    bed.servers.server.configure({ rateLimitRate: 1, retryAfterMs: 1500 });
     const rows = 12;
-    // One call at a time across both workers, so the 429 is the only call in flight
+    // One call at a time across both bed.workers, so the 429 is the only call in flight
     // when it comes back: whatever follows must have waited for the pause.
     const key = await newJob('throttled-model', { max_concurrency: 1 }, rows);
-    await launchJob(t, key, prefix);
-    await waitFor(() => server.requests.some((r) => r.status === 429), {
+    await launchJob(bed.t, key, bed.prefix);
+    await waitFor(() => bed.servers.server.requests.some((r) => r.status === 429), {
       timeoutMs: 20_000,
       intervalMs: 5,
     });
-    server.configure({ rateLimitRate: 0 });
-    await waitForJobDone(t, key, 30_000);
-    await expectExactlyOnce(t, key, rows);
+    bed.servers.server.configure({ rateLimitRate: 0 });
+    await waitForJobDone(bed.t, key, 30_000);
+    await expectExactlyOnce(bed.t, key, rows);
 
-    const requests = server.requests.filter((r) => r.model === 'throttled-model');
+    const requests = bed.servers.server.requests.filter((r) => r.model === 'throttled-model');
     expect(requests.filter((r) => r.status === 429)).toHaveLength(1);
     const [rateLimited, next] = requests;
     expect(rateLimited!.status).toBe(429);
@@ -132,22 +110,22 @@ describe('a 429 with Retry-After', () => {
 
 describe('a model with limits next to a busy model without', () => {
   it('gets its share of every worker: it is not starved by rows claimed ahead for the other', async () => {
-    server.reset();
-    server.configure({ latencyMs: 50 });
+    bed.servers.server.reset();
+    bed.servers.server.configure({ latencyMs: 50 });
     const busy = await newJob('busy-model', {}, 1000);
     const limited = await newJob('limited-model', { max_concurrency: 2 }, 20);
-    await launchJob(t, busy, prefix);
-    await waitFor(async () => (await jobState(t, busy)).count >= 30, {
+    await launchJob(bed.t, busy, bed.prefix);
+    await waitFor(async () => (await jobState(bed.t, busy)).count >= 30, {
       timeoutMs: 20_000,
       intervalMs: 10,
     });
-    await launchJob(t, limited, prefix);
-    await waitForJobDone(t, limited, 30_000);
+    await launchJob(bed.t, limited, bed.prefix);
+    await waitForJobDone(bed.t, limited, 30_000);
     // 20 rows, 2 at a time, 50 ms each: about half a second when served in turn.
-    expect((await jobState(t, busy)).count).toBeLessThan(700);
-    await waitForJobDone(t, busy, 30_000);
-    await expectExactlyOnce(t, busy, 1000);
-    await expectExactlyOnce(t, limited, 20);
-    server.configure({ latencyMs: 5 });
+    expect((await jobState(bed.t, busy)).count).toBeLessThan(700);
+    await waitForJobDone(bed.t, busy, 30_000);
+    await expectExactlyOnce(bed.t, busy, 1000);
+    await expectExactlyOnce(bed.t, limited, 20);
+    bed.servers.server.configure({ latencyMs: 5 });
   });
 });

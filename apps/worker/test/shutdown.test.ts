@@ -1,17 +1,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  killAll,
-  startFakeOpenAIServer,
-  startWorkerProcess,
-  uniqueQueuePrefix,
-  type FakeModelServer,
-  type TestDatabase,
-  type WorkerProcess,
-} from '@evalq/testing';
+import { describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer, startWorkerProcess } from '@evalq/testing';
 import {
   createDataset,
   createModel,
@@ -19,6 +9,7 @@ import {
   expectExactlyOnce,
   jobState,
   launchJob,
+  useWorkerTestBed,
   waitFor,
   waitForJobDone,
   workerEnv,
@@ -28,44 +19,20 @@ import {
 // their results, hands every other claim back to pending and exits 0; a second signal
 // exits at once. And what an operator's probes see on METRICS_PORT.
 
-let t: TestDatabase;
-let server: FakeModelServer;
-const prefix = uniqueQueuePrefix('shutdown');
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  server = await startFakeOpenAIServer({ respond: () => 'ok' });
-});
-afterAll(async () => {
-  await killAll(workers);
-  await server?.close();
-  await t?.drop();
-  await deleteKeysWithPrefix(prefix);
-});
-
-async function start(
-  id: string,
-  extra: Record<string, string | number> = {},
-): Promise<WorkerProcess> {
-  const worker = await startWorkerProcess({
-    label: id,
-    env: workerEnv(t, prefix, { WORKER_ID: id, ...extra }),
-  });
-  workers.push(worker);
-  return worker;
-}
+const bed = useWorkerTestBed('shutdown', async () => ({
+  server: await startFakeOpenAIServer({ respond: () => 'ok' }),
+}));
 
 async function newJob(rows: number) {
   return {
-    model_id: await createModel(t, { config: { base_url: server.url } }),
-    prompt_id: await createPrompt(t),
-    dataset_id: await createDataset(t, rows),
+    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
+    prompt_id: await createPrompt(bed.t),
+    dataset_id: await createDataset(bed.t, rows),
   };
 }
 
 async function rowStatuses(model_id: number): Promise<Record<string, number>> {
-  const rows = await t.query<{ status: string; n: number }>(
+  const rows = await bed.t.query<{ status: string; n: number }>(
     'SELECT status, count(*)::int AS n FROM predictionstatus WHERE model_id = $1 GROUP BY status',
     [model_id],
   );
@@ -82,12 +49,12 @@ async function freePort(): Promise<number> {
 
 describe('METRICS_PORT', () => {
   it('serves /healthz, /readyz and Prometheus /metrics with the worker counters', async () => {
-    server.configure({ latencyMs: 1 });
+    bed.servers.server.configure({ latencyMs: 1 });
     const port = await freePort();
-    const worker = await start('observed', { METRICS_PORT: port });
+    const worker = await bed.startWorker('observed', { METRICS_PORT: port });
     const key = await newJob(30);
-    await launchJob(t, key, prefix);
-    await waitForJobDone(t, key, 30_000);
+    await launchJob(bed.t, key, bed.prefix);
+    await waitForJobDone(bed.t, key, 30_000);
 
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -114,24 +81,27 @@ describe('METRICS_PORT', () => {
 
 describe('SIGTERM', () => {
   it('finishes the calls in flight, hands the rest back, leaves no row in_progress and exits 0', async () => {
-    server.configure({ latencyMs: 300 });
+    bed.servers.server.configure({ latencyMs: 300 });
     const rows = 200;
     const key = await newJob(rows);
-    const worker = await start('graceful', { WORKER_CONCURRENCY: 8, SHUTDOWN_GRACE_SECONDS: 10 });
-    await launchJob(t, key, prefix);
-    await waitFor(async () => (await jobState(t, key)).count >= 8, {
+    const worker = await bed.startWorker('graceful', {
+      WORKER_CONCURRENCY: 8,
+      SHUTDOWN_GRACE_SECONDS: 10,
+    });
+    await launchJob(bed.t, key, bed.prefix);
+    await waitFor(async () => (await jobState(bed.t, key)).count >= 8, {
       timeoutMs: 20_000,
       intervalMs: 10,
     });
-    const inFlight = server.inFlight;
+    const inFlight = bed.servers.server.inFlight;
     expect(inFlight).toBeGreaterThan(0);
-    const storedBefore = (await jobState(t, key)).count;
+    const storedBefore = (await jobState(bed.t, key)).count;
 
     expect(await worker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     const statuses = await rowStatuses(key.model_id);
     expect(statuses.in_progress).toBeUndefined();
     // The calls that were in flight were allowed to finish, and their results stored.
-    const storedAfter = (await jobState(t, key)).count;
+    const storedAfter = (await jobState(bed.t, key)).count;
     expect(storedAfter).toBeGreaterThanOrEqual(storedBefore + inFlight);
     expect(statuses.done).toBe(storedAfter);
     expect(statuses.pending).toBe(rows - storedAfter);
@@ -139,20 +109,20 @@ describe('SIGTERM', () => {
     expect(stopped).toMatchObject({ releasedToPending: expect.any(Number) });
 
     // Another worker picks the rest up from where it was left.
-    server.configure({ latencyMs: 2 });
-    const next = await start('successor');
-    await waitForJobDone(t, key, 30_000, () => next.describe());
-    await expectExactlyOnce(t, key, rows);
+    bed.servers.server.configure({ latencyMs: 2 });
+    const next = await bed.startWorker('successor');
+    await waitForJobDone(bed.t, key, 30_000, () => next.describe());
+    await expectExactlyOnce(bed.t, key, rows);
     expect(await next.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('abandons calls still running when the grace is over, handing their rows back', async () => {
-    server.configure({ latencyMs: 20_000 });
+    bed.servers.server.configure({ latencyMs: 20_000 });
     const rows = 20;
     const key = await newJob(rows);
-    const worker = await start('impatient', { SHUTDOWN_GRACE_SECONDS: 1 });
-    await launchJob(t, key, prefix);
-    await waitFor(() => server.inFlight >= 8, { timeoutMs: 20_000, intervalMs: 10 });
+    const worker = await bed.startWorker('impatient', { SHUTDOWN_GRACE_SECONDS: 1 });
+    await launchJob(bed.t, key, bed.prefix);
+    await waitFor(() => bed.servers.server.inFlight >= 8, { timeoutMs: 20_000, intervalMs: 10 });
     const signalled = Date.now();
     expect(await worker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(8_000);
@@ -161,11 +131,11 @@ describe('SIGTERM', () => {
   });
 
   it('exits at once on a second signal', async () => {
-    server.configure({ latencyMs: 20_000 });
+    bed.servers.server.configure({ latencyMs: 20_000 });
     const key = await newJob(10);
-    const worker = await start('forced', { SHUTDOWN_GRACE_SECONDS: 60 });
-    await launchJob(t, key, prefix);
-    await waitFor(() => server.inFlight >= 8, { timeoutMs: 20_000, intervalMs: 10 });
+    const worker = await bed.startWorker('forced', { SHUTDOWN_GRACE_SECONDS: 60 });
+    await launchJob(bed.t, key, bed.prefix);
+    await waitFor(() => bed.servers.server.inFlight >= 8, { timeoutMs: 20_000, intervalMs: 10 });
     const signalled = Date.now();
     process.kill(worker.pid, 'SIGTERM');
     await worker.waitForLog(
@@ -178,18 +148,18 @@ describe('SIGTERM', () => {
 
 describe('evalq worker', () => {
   it('runs the same worker from the CLI (what npm run worker starts) and stops it on SIGTERM', async () => {
-    server.configure({ latencyMs: 1 });
+    bed.servers.server.configure({ latencyMs: 1 });
     const worker = await startWorkerProcess({
       label: 'cli',
       script: fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url)),
       args: ['worker'],
-      env: workerEnv(t, prefix, { WORKER_ID: 'cli-worker' }),
+      env: workerEnv(bed.t, bed.prefix, { WORKER_ID: 'cli-worker' }),
     });
-    workers.push(worker);
+    bed.workers.push(worker);
     const key = await newJob(25);
-    await launchJob(t, key, prefix);
-    await waitForJobDone(t, key, 30_000, () => worker.describe());
-    await expectExactlyOnce(t, key, 25);
+    await launchJob(bed.t, key, bed.prefix);
+    await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
+    await expectExactlyOnce(bed.t, key, 25);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
     expect(worker.logs.at(-1)).toMatchObject({ msg: 'worker stopped', workerId: 'cli-worker' });
   });
@@ -198,7 +168,7 @@ describe('evalq worker', () => {
     await expect(
       startWorkerProcess({
         label: 'misconfigured',
-        env: workerEnv(t, prefix, { WORKER_CONCURRENCY: 'lots', LEASE_SECONDS: 0 }),
+        env: workerEnv(bed.t, bed.prefix, { WORKER_CONCURRENCY: 'lots', LEASE_SECONDS: 0 }),
         readyTimeoutMs: 10_000,
       }),
     ).rejects.toThrow(/WORKER_CONCURRENCY: must be a whole number[\s\S]*LEASE_SECONDS/);
@@ -212,7 +182,7 @@ describe('evalq worker', () => {
       await expect(
         startWorkerProcess({
           label: 'port-taken',
-          env: workerEnv(t, prefix, { METRICS_PORT: port }),
+          env: workerEnv(bed.t, bed.prefix, { METRICS_PORT: port }),
           readyTimeoutMs: 10_000,
         }),
       ).rejects.toThrow(new RegExp(`METRICS_PORT: cannot serve metrics on port ${port}`));

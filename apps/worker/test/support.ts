@@ -1,7 +1,17 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { JobKey } from '@evalq/core';
 import { createJobQueue, enqueueJob } from '@evalq/queue';
-import { TEST_REDIS_URL, type TestDatabase } from '@evalq/testing';
+import {
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  killAll,
+  startWorkerProcess,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+  type FakeModelServer,
+  type TestDatabase,
+  type WorkerProcess,
+} from '@evalq/testing';
 
 /** Shared set-up for the worker's tests: datasets, models, jobs, and what to assert on them. */
 
@@ -191,4 +201,63 @@ export function workerEnv(
   };
   for (const [name, value] of Object.entries(extra)) env[name] = String(value);
   return env;
+}
+
+/**
+ * One test file's world, set up before its tests and torn down after them: its own
+ * database and Redis prefix, the fake model servers it asks for, and every worker
+ * process it starts (killed at the end, whatever the tests did).
+ */
+export interface WorkerTestBed<S extends Record<string, FakeModelServer>> {
+  readonly t: TestDatabase;
+  readonly prefix: string;
+  readonly servers: S;
+  readonly workers: WorkerProcess[];
+  /** Starts a worker process (WORKER_ID = label) on this file's database and prefix (see workerEnv). */
+  startWorker(label: string, extra?: Record<string, string | number>): Promise<WorkerProcess>;
+}
+
+export function useWorkerTestBed<S extends Record<string, FakeModelServer>>(
+  label: string,
+  startServers: () => Promise<S>,
+): WorkerTestBed<S> {
+  let t: TestDatabase | undefined;
+  let servers: S | undefined;
+  const prefix = uniqueQueuePrefix(label);
+  const workers: WorkerProcess[] = [];
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined)
+      throw new Error(`${what} is set up in beforeAll; use it inside a test`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    servers = await startServers();
+  });
+  afterAll(async () => {
+    await killAll(workers);
+    await Promise.all(Object.values(servers ?? {}).map((server) => server.close()));
+    await t?.drop();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  return {
+    get t() {
+      return ready(t, 'the test database');
+    },
+    get servers() {
+      return ready(servers, 'the fake model servers');
+    },
+    prefix,
+    workers,
+    async startWorker(workerLabel, extra = {}) {
+      const worker = await startWorkerProcess({
+        label: workerLabel,
+        env: workerEnv(ready(t, 'the test database'), prefix, { WORKER_ID: workerLabel, ...extra }),
+      });
+      workers.push(worker);
+      return worker;
+    },
+  };
 }

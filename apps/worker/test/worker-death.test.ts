@@ -1,15 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  killAll,
-  startFakeOpenAIServer,
-  startWorkerProcess,
-  uniqueQueuePrefix,
-  type FakeModelServer,
-  type TestDatabase,
-  type WorkerProcess,
-} from '@evalq/testing';
+import { describe, expect, it } from 'vitest';
+import { startFakeOpenAIServer } from '@evalq/testing';
 import {
   createDataset,
   createModel,
@@ -17,48 +7,24 @@ import {
   expectExactlyOnce,
   jobState,
   launchJob,
+  useWorkerTestBed,
   waitFor,
   waitForJobDone,
-  workerEnv,
 } from './support.js';
 
 // Workers that die (SIGKILL) or freeze (SIGSTOP, then wake up as zombies) mid-run: the
 // lease brings their rows back, and the fencing token keeps a zombie from storing a
 // result for a row that was handed to someone else.
 
-let t: TestDatabase;
-let server: FakeModelServer;
-const prefix = uniqueQueuePrefix('worker-death');
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  server = await startFakeOpenAIServer({ respond: (prompt) => `answer to ${prompt}` });
-});
-afterAll(async () => {
-  await killAll(workers);
-  await server?.close();
-  await t?.drop();
-  await deleteKeysWithPrefix(prefix);
-});
-
-async function start(
-  id: string,
-  extra: Record<string, string | number> = {},
-): Promise<WorkerProcess> {
-  const worker = await startWorkerProcess({
-    label: id,
-    env: workerEnv(t, prefix, { WORKER_ID: id, ...extra }),
-  });
-  workers.push(worker);
-  return worker;
-}
+const bed = useWorkerTestBed('worker-death', async () => ({
+  server: await startFakeOpenAIServer({ respond: (prompt) => `answer to ${prompt}` }),
+}));
 
 async function newJob(rows: number) {
-  const dataset_id = await createDataset(t, rows);
+  const dataset_id = await createDataset(bed.t, rows);
   const key = {
-    model_id: await createModel(t, { config: { base_url: server.url } }),
-    prompt_id: await createPrompt(t),
+    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
+    prompt_id: await createPrompt(bed.t),
     dataset_id,
   };
   return key;
@@ -66,7 +32,7 @@ async function newJob(rows: number) {
 
 const heldBy = async (workerId: string): Promise<number> =>
   (
-    await t.query<{ n: number }>(
+    await bed.t.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM predictionstatus WHERE status = 'in_progress' AND claimed_by = $1`,
       [workerId],
     )
@@ -74,15 +40,15 @@ const heldBy = async (workerId: string): Promise<number> =>
 
 describe('a worker killed mid-run', () => {
   it('does not stop the job: its rows come back after the lease, nothing duplicated, nothing missing', async () => {
-    server.configure({ latencyMs: 40 });
+    bed.servers.server.configure({ latencyMs: 40 });
     const rows = 400;
     const key = await newJob(rows);
-    const victim = await start('victim');
-    const survivor = await start('survivor');
-    await launchJob(t, key, prefix);
+    const victim = await bed.startWorker('victim');
+    const survivor = await bed.startWorker('survivor');
+    await launchJob(bed.t, key, bed.prefix);
 
     await waitFor(
-      async () => (await jobState(t, key)).count >= 60 && (await heldBy('victim')) > 0,
+      async () => (await jobState(bed.t, key)).count >= 60 && (await heldBy('victim')) > 0,
       {
         timeoutMs: 20_000,
         intervalMs: 20,
@@ -92,8 +58,8 @@ describe('a worker killed mid-run', () => {
     const orphaned = await heldBy('victim');
     expect(orphaned).toBeGreaterThan(0);
 
-    await waitForJobDone(t, key, 30_000, () => survivor.describe());
-    await expectExactlyOnce(t, key, rows);
+    await waitForJobDone(bed.t, key, 30_000, () => survivor.describe());
+    await expectExactlyOnce(bed.t, key, rows);
     expect(await heldBy('victim')).toBe(0);
     const reclaimed = survivor.logs.filter(
       (r) => r.msg === 'reclaimed expired claims: rows back to pending',
@@ -105,15 +71,15 @@ describe('a worker killed mid-run', () => {
 
 describe('a zombie (a frozen worker whose claims were reclaimed)', () => {
   it('cannot mark a row done or store a second prediction when it wakes up', async () => {
-    server.configure({ latencyMs: 100 });
+    bed.servers.server.configure({ latencyMs: 100 });
     const rows = 200;
     const key = await newJob(rows);
-    const zombie = await start('zombie');
-    const healthy = await start('healthy');
-    await launchJob(t, key, prefix);
+    const zombie = await bed.startWorker('zombie');
+    const healthy = await bed.startWorker('healthy');
+    await launchJob(bed.t, key, bed.prefix);
 
     await waitFor(
-      async () => (await jobState(t, key)).count >= 20 && (await heldBy('zombie')) >= 4,
+      async () => (await jobState(bed.t, key)).count >= 20 && (await heldBy('zombie')) >= 4,
       {
         timeoutMs: 20_000,
         intervalMs: 10,
@@ -121,9 +87,9 @@ describe('a zombie (a frozen worker whose claims were reclaimed)', () => {
     );
     zombie.pause();
     // While it is frozen its calls are answered; the answers wait in its sockets.
-    await waitForJobDone(t, key, 30_000, () => healthy.describe());
-    await expectExactlyOnce(t, key, rows);
-    const before = await t.query<{ row_id: number; prediction: string }>(
+    await waitForJobDone(bed.t, key, 30_000, () => healthy.describe());
+    await expectExactlyOnce(bed.t, key, rows);
+    const before = await bed.t.query<{ row_id: number; prediction: string }>(
       'SELECT row_id, prediction FROM predictions WHERE model_id = $1 ORDER BY row_id',
       [key.model_id],
     );
@@ -140,13 +106,13 @@ describe('a zombie (a frozen worker whose claims were reclaimed)', () => {
     });
     expect(await zombie.stop()).toEqual({ code: 0, signal: null });
 
-    await expectExactlyOnce(t, key, rows);
-    const after = await t.query<{ row_id: number; prediction: string }>(
+    await expectExactlyOnce(bed.t, key, rows);
+    const after = await bed.t.query<{ row_id: number; prediction: string }>(
       'SELECT row_id, prediction FROM predictions WHERE model_id = $1 ORDER BY row_id',
       [key.model_id],
     );
     expect(after).toEqual(before);
-    expect(await jobState(t, key)).toMatchObject({ status: 'done', count: rows });
+    expect(await jobState(bed.t, key)).toMatchObject({ status: 'done', count: rows });
     expect(await healthy.stop()).toEqual({ code: 0, signal: null });
   });
 });
