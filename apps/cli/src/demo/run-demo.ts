@@ -15,7 +15,7 @@ import { formatLeaderboard } from '../leaderboard-table.js';
 import { say, warn } from '../output.js';
 import { count, percent } from '../table.js';
 import { watchJobs } from '../watch-progress.js';
-import { demoCatalog, type DemoProvider } from './demo-catalog.js';
+import { demoCatalog, type DemoCatalog, type DemoProvider } from './demo-catalog.js';
 import type { DemoEnv } from './demo-env.js';
 import { DemoServices, ServiceError } from './demo-services.js';
 import { describeExit } from './service-process.js';
@@ -201,34 +201,11 @@ async function demoSteps({
   );
 
   const client = new ApiClient(apiUrl, env.API_TOKEN);
-  const sample = sampleRows(rows);
-  const dataset = await guard(
-    client.post<Dataset>('/v1/datasets', {
-      name: `evalq demo ${localTimestamp(new Date())}`,
-      description: 'Sample from `npm run demo`: arithmetic questions and product reviews',
-    }),
-  );
-  await guard(client.post(`/v1/datasets/${dataset.dataset_id}/rows`, sample));
-  const questions = sample.filter((row) => /^-?\d+$/.test(row.expected_prediction)).length;
-  say(
-    `✓ dataset ${dataset.dataset_id} "${dataset.name}": ${count(sample.length)} rows ` +
-      `(${count(questions)} arithmetic questions, ${count(sample.length - questions)} product reviews)`,
-  );
-
-  const registered: Model[] = [];
-  for (const spec of catalog.models)
-    registered.push(await guard(client.post<Model>('/v1/models', spec)));
-  say(
-    `✓ ${registered.length} model${registered.length === 1 ? '' : 's'}: ` +
-      `${registered.map((m) => `${m.model_id} ${m.name}`).join(', ')} (${catalog.about})`,
-  );
-  const templates: Prompt[] = [];
-  for (const text of catalog.prompts)
-    templates.push(await guard(client.post<Prompt>('/v1/prompts', { text })));
-  say(
-    `✓ ${templates.length} prompts: ` +
-      templates.map((p) => `${p.prompt_id} "${shorten(p.text, 40)}"`).join(', '),
-  );
+  const {
+    dataset,
+    models: registered,
+    prompts: templates,
+  } = await registerSample(client, catalog, rows, guard);
 
   const launched = await guard(
     client.post<LaunchResult>('/v1/jobs', {
@@ -252,29 +229,7 @@ async function demoSteps({
     );
   }
 
-  const board = await guard(
-    client.get<{ entries: LeaderboardEntry[] }>(`/v1/datasets/${dataset.dataset_id}/leaderboard`),
-  );
-  say('');
-  say(
-    `Leaderboard of dataset ${dataset.dataset_id} (accuracy = correct answers / successful calls):`,
-  );
-  say(formatLeaderboard(board.entries));
-  const ranking = rankingSummary(board.entries, registered);
-  if (ranking) say(ranking);
-  const failed = board.entries.reduce((sum, entry) => sum + entry.failed, 0);
-  if (failed > 0) {
-    const page = await guard(
-      client.get<Page<Prediction>>('/v1/predictions', {
-        dataset_id: dataset.dataset_id,
-        status: 'failed',
-        limit: 1,
-      }),
-    );
-    warn(
-      `${count(failed)} call(s) failed; the first error: ${page.items[0]?.error ?? '(none stored)'}`,
-    );
-  }
+  await showResults(client, dataset.dataset_id, registered, guard);
 
   if (options.keepRunning) {
     say(
@@ -294,6 +249,76 @@ async function demoSteps({
       `  npm run evalq -- leaderboard --dataset ${dataset.dataset_id}\n` +
       `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv`,
   };
+}
+
+/** The sample dataset, the models and the prompts, registered through the API. */
+async function registerSample(
+  client: ApiClient,
+  catalog: DemoCatalog,
+  rows: number,
+  guard: DemoContext['guard'],
+): Promise<{ dataset: Dataset; models: Model[]; prompts: Prompt[] }> {
+  const sample = sampleRows(rows);
+  const dataset = await guard(
+    client.post<Dataset>('/v1/datasets', {
+      name: `evalq demo ${localTimestamp(new Date())}`,
+      description: 'Sample from `npm run demo`: arithmetic questions and product reviews',
+    }),
+  );
+  await guard(client.post(`/v1/datasets/${dataset.dataset_id}/rows`, sample));
+  const questions = sample.filter((row) => /^-?\d+$/.test(row.expected_prediction)).length;
+  say(
+    `✓ dataset ${dataset.dataset_id} "${dataset.name}": ${count(sample.length)} rows ` +
+      `(${count(questions)} arithmetic questions, ${count(sample.length - questions)} product reviews)`,
+  );
+
+  const models: Model[] = [];
+  for (const spec of catalog.models) {
+    models.push(await guard(client.post<Model>('/v1/models', spec)));
+  }
+  say(
+    `✓ ${models.length} model${models.length === 1 ? '' : 's'}: ` +
+      `${models.map((m) => `${m.model_id} ${m.name}`).join(', ')} (${catalog.about})`,
+  );
+  const prompts: Prompt[] = [];
+  for (const text of catalog.prompts) {
+    prompts.push(await guard(client.post<Prompt>('/v1/prompts', { text })));
+  }
+  say(
+    `✓ ${prompts.length} prompts: ` +
+      prompts.map((p) => `${p.prompt_id} "${shorten(p.text, 40)}"`).join(', '),
+  );
+  return { dataset, models, prompts };
+}
+
+/** The leaderboard, who did best and worst, and the first error when calls failed. */
+async function showResults(
+  client: ApiClient,
+  datasetId: number,
+  models: Model[],
+  guard: DemoContext['guard'],
+): Promise<void> {
+  const board = await guard(
+    client.get<{ entries: LeaderboardEntry[] }>(`/v1/datasets/${datasetId}/leaderboard`),
+  );
+  say('');
+  say(`Leaderboard of dataset ${datasetId} (accuracy = correct answers / successful calls):`);
+  say(formatLeaderboard(board.entries));
+  const ranking = rankingSummary(board.entries, models);
+  if (ranking) say(ranking);
+  const failed = board.entries.reduce((sum, entry) => sum + entry.failed, 0);
+  if (failed > 0) {
+    const page = await guard(
+      client.get<Page<Prediction>>('/v1/predictions', {
+        dataset_id: datasetId,
+        status: 'failed',
+        limit: 1,
+      }),
+    );
+    warn(
+      `${count(failed)} call(s) failed; the first error: ${page.items[0]?.error ?? '(none stored)'}`,
+    );
+  }
 }
 
 /** With real models at hand, the mock demo says how to use them instead. */
