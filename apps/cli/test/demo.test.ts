@@ -237,6 +237,7 @@ describe('evalq demo', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('Ctrl-C: stopping');
     expect(result.stdout).toContain('Stopped everything the demo had started.');
+    expect(result.stdout).toMatch(/The unfinished jobs of dataset \d+ stay in the database/);
     expect(result.stdout).not.toContain('Leaderboard');
     expect(leftBehind()).toEqual([]);
   });

@@ -74,6 +74,7 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
 
   let exitCode = 1;
   let closing: string | undefined;
+  const launched: DemoContext['launched'] = {};
   try {
     ({ exitCode, closing } = await demoSteps({
       env,
@@ -81,9 +82,15 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
       services,
       guard,
       signal: interrupt.signal,
+      launched,
     }));
   } catch (error) {
     exitCode = reportFailure(error);
+    if (launched.datasetId !== undefined) {
+      closing =
+        `The unfinished jobs of dataset ${launched.datasetId} stay in the database; ` +
+        'workers (npm run worker) finish them when they next run.';
+    }
   } finally {
     if (services.started.length > 0) {
       const stopped = await services.stopAll();
@@ -111,10 +118,8 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (exitCode === 0) {
-    if (closing) say(closing);
-    say(`Done in ${seconds(startedAt)} s.`);
-  }
+  if (closing) say(closing);
+  if (exitCode === 0) say(`Done in ${seconds(startedAt)} s.`);
   return exitCode;
 }
 
@@ -124,6 +129,8 @@ interface DemoContext {
   services: DemoServices;
   guard: <T>(step: Promise<T>) => Promise<T>;
   signal: AbortSignal;
+  /** Set once jobs are launched: a stop after that leaves them unfinished. */
+  launched: { datasetId?: number };
 }
 
 /** How the steps ended, and what to print once everything is stopped. */
@@ -138,6 +145,7 @@ async function demoSteps({
   services,
   guard,
   signal,
+  launched,
 }: DemoContext): Promise<StepsResult> {
   const catalog = demoCatalog(options.provider, env);
   const rows = options.rows ?? catalog.defaultRows;
@@ -207,20 +215,21 @@ async function demoSteps({
     prompts: templates,
   } = await registerSample(client, catalog, rows, guard);
 
-  const launched = await guard(
+  const jobs = await guard(
     client.post<LaunchResult>('/v1/jobs', {
       dataset_id: dataset.dataset_id,
       model_ids: registered.map((m) => m.model_id),
       prompt_ids: templates.map((p) => p.prompt_id),
     }),
   );
+  launched.datasetId = dataset.dataset_id;
   say(
-    `✓ ${launched.jobs.length} jobs launched (every model × prompt): ` +
-      `${count(launched.jobs.reduce((sum, job) => sum + job.total, 0))} predictions to make`,
+    `✓ ${jobs.jobs.length} jobs launched (every model × prompt): ` +
+      `${count(jobs.jobs.reduce((sum, job) => sum + job.total, 0))} predictions to make`,
   );
 
   const label = jobLabeller(registered);
-  const watched = await guard(watchJobs(client, launched.jobs, { label, signal }));
+  const watched = await guard(watchJobs(client, jobs.jobs, { label, signal }));
   if (signal.aborted) throw signal.reason;
   if (!watched.finished) {
     throw new EvalqError(
