@@ -139,10 +139,10 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
     );
     done();
   });
-  // Stopping: idle connections go now, requests in flight get a grace period.
+  // Stopping: idle connections go now, busy ones once answered, within a grace period.
   const connections = trackConnections(app.server);
   app.addHook('preClose', (done) => {
-    connections.closeIdle();
+    connections.closeWhenIdle();
     setTimeout(() => connections.closeAll(), config.shutdownGraceMs).unref();
     done();
   });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApi } from './commands/api.js';
 import { registerDatasets } from './commands/datasets.js';
+import { registerDemo } from './commands/demo.js';
 import { registerJobActions } from './commands/job-actions.js';
 import { registerLaunch } from './commands/launch.js';
 import { registerLeaderboard } from './commands/leaderboard.js';
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
   registerResults(program);
   registerLeaderboard(program);
   registerJobActions(program);
+  registerDemo(program);
   return program;
 }

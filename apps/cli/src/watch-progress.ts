@@ -8,6 +8,10 @@ export interface WatchOptions {
   intervalMs?: number;
   /** Live bars when true; otherwise a line per change (logs, CI, pipes). */
   interactive?: boolean;
+  /** How a job is named on its bar or line; model/prompt/dataset ids by default. */
+  label?: (job: JobKey) => string;
+  /** Stops watching when aborted, as Ctrl-C does. */
+  signal?: AbortSignal;
 }
 
 export interface WatchResult {
@@ -34,6 +38,9 @@ export async function watchJobs(
 ): Promise<WatchResult> {
   const intervalMs = options.intervalMs ?? 500;
   const interactive = options.interactive ?? Boolean(process.stderr.isTTY);
+  const nameOf = options.label ?? jobLabel;
+  // Bars line up when their names have one width.
+  const nameWidth = Math.max(0, ...keys.map((key) => nameOf(key).length));
   const wanted = new Map(keys.map((key) => [jobLabel(key), key]));
   const latest = new Map<string, Progress>();
   const gone: JobKey[] = [];
@@ -85,16 +92,16 @@ export async function watchJobs(
             wanted.delete(label);
             latest.delete(label);
             gone.push(key);
-            bars?.log(`job ${label} is gone (cancelled?)\n`);
-            if (!bars) say(`job ${label} is gone (cancelled?)`);
+            bars?.log(`job ${nameOf(key)} is gone (cancelled?)\n`);
+            if (!bars) say(`job ${nameOf(key)} is gone (cancelled?)`);
           }
         }
       }
       const finished = [...wanted.keys()].every((label) => latest.get(label)?.status === 'done');
-      if (finished || stopped) {
+      if (finished || stopped || options.signal?.aborted) {
         return { jobs: [...latest.values()], gone, finished };
       }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      await pause(intervalMs, options.signal);
     }
   } finally {
     process.removeListener('SIGINT', onInterrupt);
@@ -105,7 +112,7 @@ export async function watchJobs(
     const label = jobLabel(job);
     if (bars) {
       const payload = {
-        job: label,
+        job: nameOf(job).padEnd(nameWidth),
         failed: count(job.failed),
         accuracy: percent(job.accuracy) || '-',
         rate: job.rate_per_s === null ? '-' : job.rate_per_s.toFixed(1),
@@ -128,10 +135,23 @@ export async function watchJobs(
     if (!changed || !due) return;
     lastLine.set(label, { at: now, done: job.done, status: job.status });
     say(
-      `job ${label}: ${job.status} ${count(job.done)}/${count(job.total)} (${job.percent}%)` +
+      `job ${nameOf(job)}: ${job.status} ${count(job.done)}/${count(job.total)} (${job.percent}%)` +
         `, failed ${count(job.failed)}` +
         (job.accuracy === null ? '' : `, accuracy ${percent(job.accuracy)}`) +
         (job.status !== 'done' && job.eta_s !== null ? `, ETA ${duration(job.eta_s)}` : ''),
     );
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -27,3 +27,4 @@ export * from './queries/job-stats.js';
 export * from './queries/predictions.js';
 export * from './queries/leaderboard.js';
 export * from './queries/health.js';
+export { probeDatabaseServer, type ServerProbe } from './server-probe.js';

@@ -2,3 +2,4 @@ export * from './test-database.js';
 export * from './redis-prefix.js';
 export * from './fake-model-server.js';
 export * from './worker-process.js';
+export * from './process-environment.js';

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import type { LeaderboardEntry } from '../api-types.js';
 import { clientFromEnv } from '../client.js';
+import { formatLeaderboard } from '../leaderboard-table.js';
 import { positiveId } from '../parse-options.js';
 import { say } from '../output.js';
-import { count, formatTable, percent } from '../table.js';
-
-const seconds = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));
 
 export function registerLeaderboard(program: Command): void {
   program
@@ -25,36 +23,6 @@ export function registerLeaderboard(program: Command): void {
         say(`no jobs on dataset ${options.dataset} yet`);
         return;
       }
-      say(
-        formatTable(
-          [
-            '#',
-            'MODEL',
-            'PROMPT',
-            'STATUS',
-            'N',
-            'ACCURACY',
-            'FAILED',
-            'P50 S',
-            'P95 S',
-            'TOKENS IN/OUT',
-          ],
-          board.entries.map((entry, i) => [
-            i + 1,
-            `${entry.model_id} ${entry.model_name}`,
-            `${entry.prompt_id} ${entry.prompt_text}`,
-            entry.status,
-            count(entry.n),
-            percent(entry.accuracy),
-            count(entry.failed),
-            seconds(entry.latency_p50_s),
-            seconds(entry.latency_p95_s),
-            entry.prompt_tokens === null && entry.completion_tokens === null
-              ? ''
-              : `${count(entry.prompt_tokens ?? 0)}/${count(entry.completion_tokens ?? 0)}`,
-          ]),
-          32,
-        ),
-      );
+      say(formatLeaderboard(board.entries));
     });
 }

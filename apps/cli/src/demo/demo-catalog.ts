@@ -1,0 +1,96 @@
+import { ollamaUrl, type DemoEnv } from './demo-env.js';
+
+export type DemoProvider = 'mock' | 'openai' | 'ollama';
+
+/** A model as POST /v1/models takes it. */
+export interface ModelSpec {
+  name: string;
+  source: DemoProvider;
+  description: string;
+  config: Record<string, unknown>;
+}
+
+/** What the demo evaluates for a provider, and how many rows by default. */
+export interface DemoCatalog {
+  models: ModelSpec[];
+  /** Where the models run, for a person. */
+  about: string;
+  prompts: string[];
+  defaultRows: number;
+}
+
+/**
+ * Two prompts that any model can follow: the labels are the numbers and the words
+ * positive, negative and neutral. They start differently so the leaderboard, which
+ * cuts prompt texts short, tells them apart.
+ */
+export const DEMO_PROMPTS = [
+  'Reply with the answer only (a number, or positive/negative/neutral): {{content}}',
+  'You grade short texts. If the text is an arithmetic question, reply with the result as a ' +
+    'number only. Otherwise reply with its sentiment, exactly one word: positive, negative or ' +
+    'neutral.\n\nText: {{content}}',
+];
+
+/**
+ * Mock models answer in a few ms; a shared rate limit (requests_per_minute, enforced
+ * across both workers through Redis) makes the run last a few seconds, long enough to
+ * watch the progress bars move.
+ */
+const MOCK_REQUESTS_PER_MINUTE = 9000;
+
+export function demoCatalog(provider: DemoProvider, env: DemoEnv): DemoCatalog {
+  switch (provider) {
+    case 'mock':
+      return {
+        models: ['mock-big', 'mock-tiny'].map((name) => ({
+          name,
+          source: 'mock',
+          description: 'built-in deterministic mock model (evalq demo)',
+          config: { requests_per_minute: MOCK_REQUESTS_PER_MINUTE },
+        })),
+        about: `built-in mock models, ${MOCK_REQUESTS_PER_MINUTE / 60} calls/s each across the workers`,
+        prompts: DEMO_PROMPTS,
+        defaultRows: 400,
+      };
+    case 'openai':
+      return {
+        models: [
+          {
+            name: env.EVALQ_DEMO_OPENAI_MODEL,
+            source: 'openai',
+            description: 'evalq demo',
+            config: {
+              // The NAME of the variable: the workers read the key at call time.
+              api_key_env: 'OPENAI_API_KEY',
+              ...(env.OPENAI_BASE_URL === undefined ? {} : { base_url: env.OPENAI_BASE_URL }),
+              temperature: 0,
+              max_tokens: 16,
+            },
+          },
+        ],
+        about: `OpenAI API at ${env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}`,
+        prompts: DEMO_PROMPTS,
+        defaultRows: 100,
+      };
+    case 'ollama':
+      return {
+        models: [
+          {
+            name: env.EVALQ_DEMO_OLLAMA_MODEL,
+            source: 'ollama',
+            description: 'evalq demo',
+            // A local model answers a few calls at a time; more would only queue there.
+            config: {
+              base_url: ollamaUrl(env),
+              temperature: 0,
+              max_tokens: 16,
+              max_concurrency: 4,
+            },
+          },
+        ],
+        about: `Ollama at ${ollamaUrl(env)}`,
+        prompts: DEMO_PROMPTS,
+        defaultRows: 40,
+      };
+  }
+}

@@ -1,0 +1,398 @@
+import { EvalqError } from '@evalq/core';
+import { migrate, redactUrl } from '@evalq/db';
+import { ApiClient } from '../api-client.js';
+import type {
+  Dataset,
+  JobKey,
+  LaunchResult,
+  LeaderboardEntry,
+  Model,
+  Page,
+  Prediction,
+  Prompt,
+} from '../api-types.js';
+import { formatLeaderboard } from '../leaderboard-table.js';
+import { say, warn } from '../output.js';
+import { count, percent } from '../table.js';
+import { watchJobs } from '../watch-progress.js';
+import { demoCatalog, type DemoCatalog, type DemoProvider } from './demo-catalog.js';
+import type { DemoEnv } from './demo-env.js';
+import { DemoServices, ServiceError } from './demo-services.js';
+import { describeExit } from './service-process.js';
+import { freePort } from './free-port.js';
+import { checkProvider } from './provider-check.js';
+import { sampleRows } from './sample-dataset.js';
+import { checkServices } from './service-check.js';
+
+export interface DemoOptions {
+  provider: DemoProvider;
+  /** Rows of the sample dataset; the provider's default when undefined. */
+  rows: number | undefined;
+  /** Keep the API and the workers running after the leaderboard, until Ctrl-C. */
+  keepRunning: boolean;
+}
+
+const WORKERS = 2;
+
+/** Ctrl-C (or SIGTERM) during the demo. */
+class DemoInterrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = 'DemoInterrupted';
+  }
+}
+
+/**
+ * `evalq demo`: checks PostgreSQL and Redis, migrates, starts the API and two workers
+ * as child processes, registers a sample dataset, models and prompts through the API,
+ * launches every model × prompt job, shows progress, prints the leaderboard and stops
+ * the children. Whatever happens (an error, Ctrl-C), every child is stopped before it
+ * returns. Returns the exit code.
+ */
+export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<number> {
+  const startedAt = performance.now();
+  const interrupt = new AbortController();
+  const stopTimeoutMs = (env.SHUTDOWN_GRACE_SECONDS + 10) * 1000;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) {
+      warn(`still stopping the API and the workers (at most ${stopTimeoutMs / 1000} s)…`);
+      return;
+    }
+    warn(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping…`);
+    interrupt.abort(new DemoInterrupted(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const services = new DemoServices(stopTimeoutMs);
+  const interrupted = new Promise<never>((_, reject) =>
+    interrupt.signal.addEventListener('abort', () => reject(interrupt.signal.reason as Error)),
+  );
+  interrupted.catch(() => undefined);
+  // Every step gives way at once to Ctrl-C or to a child that dies.
+  const guard = <T>(step: Promise<T>): Promise<T> =>
+    Promise.race([step, services.unexpectedExit, interrupted]);
+
+  let exitCode = 1;
+  let closing: string | undefined;
+  const launched: DemoContext['launched'] = {};
+  try {
+    ({ exitCode, closing } = await demoSteps({
+      env,
+      options,
+      services,
+      guard,
+      signal: interrupt.signal,
+      launched,
+    }));
+  } catch (error) {
+    exitCode = reportFailure(error);
+    if (launched.datasetId !== undefined) {
+      closing =
+        `The unfinished jobs of dataset ${launched.datasetId} stay in the database; ` +
+        'workers (npm run worker) finish them when they next run.';
+    }
+  } finally {
+    if (services.started.length > 0) {
+      const stopped = await services.stopAll();
+      // After a failure or Ctrl-C, a service stopped while it was still starting (killed by
+      // SIGTERM before it handles it) is expected; after a good run, anything but exit 0 is not.
+      const unclean = stopped.filter(
+        (s) => s.killed || (exitCode === 0 && !s.exitedOnItsOwn && s.status.code !== 0),
+      );
+      for (const { name, status, killed } of unclean) {
+        warn(
+          killed
+            ? `evalq demo: ${name} did not stop after SIGTERM and was killed`
+            : `evalq demo: ${name} did not stop cleanly (${describeExit(status)})`,
+        );
+      }
+      if (unclean.length > 0 && exitCode === 0) exitCode = 1;
+      else if (unclean.length === 0) {
+        say(
+          exitCode === 0
+            ? `✓ stopped the API and the ${WORKERS} workers`
+            : 'Stopped everything the demo had started.',
+        );
+      }
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (closing) say(closing);
+  if (exitCode === 0) say(`Done in ${seconds(startedAt)} s.`);
+  return exitCode;
+}
+
+interface DemoContext {
+  env: DemoEnv;
+  options: DemoOptions;
+  services: DemoServices;
+  guard: <T>(step: Promise<T>) => Promise<T>;
+  signal: AbortSignal;
+  /** Set once jobs are launched: a stop after that leaves them unfinished. */
+  launched: { datasetId?: number };
+}
+
+/** How the steps ended, and what to print once everything is stopped. */
+interface StepsResult {
+  exitCode: number;
+  closing?: string;
+}
+
+async function demoSteps({
+  env,
+  options,
+  services,
+  guard,
+  signal,
+  launched,
+}: DemoContext): Promise<StepsResult> {
+  const catalog = demoCatalog(options.provider, env);
+  const rows = options.rows ?? catalog.defaultRows;
+  const models = catalog.models.length;
+  const prompts = catalog.prompts.length;
+  say(
+    `evalq demo: ${models} ${options.provider} model${models === 1 ? '' : 's'} × ${prompts} prompts ` +
+      `over ${count(rows)} labelled rows, with the API and ${WORKERS} workers`,
+  );
+  offerRealModels(env, options.provider);
+
+  const problems = await guard(checkServices(env.DATABASE_URL, env.REDIS_URL));
+  if (problems.length > 0) {
+    for (const problem of problems) warn(`evalq demo: ${problem}`);
+    warn('Nothing was started.');
+    return { exitCode: 1 };
+  }
+  const providerProblem = await guard(checkProvider(options.provider, env));
+  if (providerProblem) {
+    warn(`evalq demo: ${providerProblem}`);
+    warn('Nothing was started.');
+    return { exitCode: 1 };
+  }
+  say(
+    `✓ PostgreSQL and Redis answer (${redactUrl(env.DATABASE_URL)}, ${redactUrl(env.REDIS_URL)})`,
+  );
+
+  const migrated = await guard(migrate({ databaseUrl: env.DATABASE_URL }));
+  const database = decodeURIComponent(new URL(env.DATABASE_URL).pathname.slice(1));
+  say(
+    `✓ database ${database} ` +
+      (migrated.databaseCreated
+        ? `created, ${migrated.applied.length} migrations applied`
+        : migrated.applied.length > 0
+          ? `migrated (${migrated.applied.length} applied)`
+          : 'up to date'),
+  );
+
+  const startedAt = performance.now();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: env.DATABASE_URL,
+    REDIS_URL: env.REDIS_URL,
+    QUEUE_PREFIX: env.QUEUE_PREFIX,
+    // Kept for a failure report, never shown otherwise: info is enough to tell why.
+    LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info',
+  };
+  const workerEnv = { ...childEnv, SHUTDOWN_GRACE_SECONDS: String(env.SHUTDOWN_GRACE_SECONDS) };
+  const port = await freePort();
+  const [apiUrl] = await guard(
+    Promise.all([
+      services.startApi(childEnv, port, signal),
+      ...Array.from({ length: WORKERS }, (_, i) =>
+        services.startWorker(workerEnv, `worker ${i + 1}`),
+      ),
+    ]),
+  );
+  say(
+    `✓ API on ${apiUrl} and ${WORKERS} workers started ` +
+      `(${seconds(startedAt)} s; QUEUE_PREFIX ${env.QUEUE_PREFIX})`,
+  );
+
+  const client = new ApiClient(apiUrl, env.API_TOKEN);
+  const {
+    dataset,
+    models: registered,
+    prompts: templates,
+  } = await registerSample(client, catalog, rows, guard);
+
+  const jobs = await guard(
+    client.post<LaunchResult>('/v1/jobs', {
+      dataset_id: dataset.dataset_id,
+      model_ids: registered.map((m) => m.model_id),
+      prompt_ids: templates.map((p) => p.prompt_id),
+    }),
+  );
+  launched.datasetId = dataset.dataset_id;
+  say(
+    `✓ ${jobs.jobs.length} jobs launched (every model × prompt): ` +
+      `${count(jobs.jobs.reduce((sum, job) => sum + job.total, 0))} predictions to make`,
+  );
+
+  const label = jobLabeller(registered);
+  const watched = await guard(watchJobs(client, jobs.jobs, { label, signal }));
+  if (signal.aborted) throw signal.reason;
+  if (!watched.finished) {
+    throw new EvalqError(
+      'DEMO_JOBS_GONE',
+      `job(s) ${watched.gone.map(label).join(', ')} disappeared while running (cancelled by someone?)`,
+    );
+  }
+
+  await showResults(client, dataset.dataset_id, registered, guard);
+
+  if (options.keepRunning) {
+    say(
+      `The API (${apiUrl}, dashboard at ${apiUrl}/) and the workers keep running; Ctrl-C stops them. Try:\n` +
+        `  EVALQ_API_URL=${apiUrl} npm run evalq -- results --dataset ${dataset.dataset_id}`,
+    );
+    await guard(new Promise<never>(() => undefined)).catch((error: unknown) => {
+      if (!(error instanceof DemoInterrupted)) throw error;
+    });
+    return { exitCode: 0 };
+  }
+  return {
+    exitCode: 0,
+    closing:
+      `Dataset ${dataset.dataset_id} and its predictions stay in the database. To see them again, ` +
+      'start the API (npm run api), then:\n' +
+      `  npm run evalq -- leaderboard --dataset ${dataset.dataset_id}\n` +
+      `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv`,
+  };
+}
+
+/** The sample dataset, the models and the prompts, registered through the API. */
+async function registerSample(
+  client: ApiClient,
+  catalog: DemoCatalog,
+  rows: number,
+  guard: DemoContext['guard'],
+): Promise<{ dataset: Dataset; models: Model[]; prompts: Prompt[] }> {
+  const sample = sampleRows(rows);
+  const dataset = await guard(
+    client.post<Dataset>('/v1/datasets', {
+      name: `evalq demo ${localTimestamp(new Date())}`,
+      description: 'Sample from `npm run demo`: arithmetic questions and product reviews',
+    }),
+  );
+  await guard(client.post(`/v1/datasets/${dataset.dataset_id}/rows`, sample));
+  const questions = sample.filter((row) => /^-?\d+$/.test(row.expected_prediction)).length;
+  say(
+    `✓ dataset ${dataset.dataset_id} "${dataset.name}": ${count(sample.length)} rows ` +
+      `(${count(questions)} arithmetic questions, ${count(sample.length - questions)} product reviews)`,
+  );
+
+  const models: Model[] = [];
+  for (const spec of catalog.models) {
+    models.push(await guard(client.post<Model>('/v1/models', spec)));
+  }
+  say(
+    `✓ ${models.length} model${models.length === 1 ? '' : 's'}: ` +
+      `${models.map((m) => `${m.model_id} ${m.name}`).join(', ')} (${catalog.about})`,
+  );
+  const prompts: Prompt[] = [];
+  for (const text of catalog.prompts) {
+    prompts.push(await guard(client.post<Prompt>('/v1/prompts', { text })));
+  }
+  say(
+    `✓ ${prompts.length} prompts: ` +
+      prompts.map((p) => `${p.prompt_id} "${shorten(p.text, 40)}"`).join(', '),
+  );
+  return { dataset, models, prompts };
+}
+
+/** The leaderboard, who did best and worst, and the first error when calls failed. */
+async function showResults(
+  client: ApiClient,
+  datasetId: number,
+  models: Model[],
+  guard: DemoContext['guard'],
+): Promise<void> {
+  const board = await guard(
+    client.get<{ entries: LeaderboardEntry[] }>(`/v1/datasets/${datasetId}/leaderboard`),
+  );
+  say('');
+  say(`Leaderboard of dataset ${datasetId} (accuracy = correct answers / successful calls):`);
+  say(formatLeaderboard(board.entries));
+  const ranking = rankingSummary(board.entries, models);
+  if (ranking) say(ranking);
+  const failed = board.entries.reduce((sum, entry) => sum + entry.failed, 0);
+  if (failed > 0) {
+    const page = await guard(
+      client.get<Page<Prediction>>('/v1/predictions', {
+        dataset_id: datasetId,
+        status: 'failed',
+        limit: 1,
+      }),
+    );
+    warn(
+      `${count(failed)} call(s) failed; the first error: ${page.items[0]?.error ?? '(none stored)'}`,
+    );
+  }
+}
+
+/** With real models at hand, the mock demo says how to use them instead. */
+function offerRealModels(env: DemoEnv, provider: DemoProvider): void {
+  if (provider !== 'mock') return;
+  if (env.OPENAI_API_KEY) {
+    say(
+      `  OPENAI_API_KEY is set: \`npm run demo -- --provider openai\` evaluates ${env.EVALQ_DEMO_OPENAI_MODEL} instead of the mock models.`,
+    );
+  }
+  if (env.OLLAMA_HOST) {
+    say(
+      `  OLLAMA_HOST is set: \`npm run demo -- --provider ollama\` evaluates ${env.EVALQ_DEMO_OLLAMA_MODEL} on Ollama instead.`,
+    );
+  }
+}
+
+/** "mock-big × prompt 5": what a job is to a person watching the demo. */
+function jobLabeller(models: Model[]): (job: JobKey) => string {
+  const names = new Map(models.map((m) => [m.model_id, m.name]));
+  return (job) => `${names.get(job.model_id) ?? `model ${job.model_id}`} × prompt ${job.prompt_id}`;
+}
+
+function rankingSummary(entries: LeaderboardEntry[], models: Model[]): string {
+  const scored = entries.filter((entry) => entry.accuracy !== null);
+  const best = scored[0];
+  const worst = scored[scored.length - 1];
+  if (!best || !worst || best === worst) return '';
+  const name = (entry: LeaderboardEntry) =>
+    `${models.find((m) => m.model_id === entry.model_id)?.name ?? entry.model_name} with prompt ${entry.prompt_id}`;
+  return (
+    `Best: ${name(best)} (${percent(best.accuracy)}); ` +
+    `worst: ${name(worst)} (${percent(worst.accuracy)}).`
+  );
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof DemoInterrupted) return error.signal === 'SIGINT' ? 130 : 143;
+  if (!(error instanceof EvalqError)) {
+    // Not an error evalq raised on purpose, so a bug: its stack helps whoever reports it.
+    warn(
+      `evalq demo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return 1;
+  }
+  warn(`evalq demo: ${error.message}`);
+  if (error instanceof ServiceError) {
+    const lines = error.service.recentOutput();
+    if (lines.length > 0) warn(`Last output of ${error.service.name}:\n  ${lines.join('\n  ')}`);
+  }
+  return 1;
+}
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+
+function shorten(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+/** "2025-06-01 14:03:12" in local time: a name a person recognises in `datasets list`. */
+function localTimestamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`
+  );
+}
