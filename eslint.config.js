@@ -38,7 +38,11 @@ export default tseslint.config(
     files: ['apps/api/dashboard/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { ...globals.browser },
+      // Browser globals only: Node's (process, Buffer, …) do not exist there.
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])),
+        ...globals.browser,
+      },
     },
     rules: {
       // Errors a view hits while redrawing go to the browser's console.

@@ -31,7 +31,7 @@ function insertionPoint(sorted, before) {
 }
 
 /**
- * Every job, grouped by dataset, with a progress bar, counts, accuracy, rate and ETA.
+ * Every job, grouped by dataset (newest first), with a progress bar, counts, accuracy, rate and ETA.
  * Built once and kept while other views show (hidden), so coming back costs nothing.
  * It redraws from the store's per-frame batches: only the rows in a batch are touched,
  * plus the totals, which are sums over the jobs in memory.
@@ -39,7 +39,7 @@ function insertionPoint(sorted, before) {
 export function createJobsView({ store, catalog }) {
   const rows = new Map();
   const sections = new Map();
-  /** Dataset ids with a section, ascending. */
+  /** Dataset ids with a section, descending. */
   const datasetOrder = [];
 
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
@@ -154,8 +154,8 @@ export function createJobsView({ store, catalog }) {
         ),
       ),
     };
-    // Sections in dataset order.
-    const at = insertionPoint(datasetOrder, (id) => id < datasetId);
+    // The newest dataset first: that is where the work in progress usually is.
+    const at = insertionPoint(datasetOrder, (id) => id > datasetId);
     const after = sections.get(datasetOrder[at]);
     datasetOrder.splice(at, 0, datasetId);
     list.insertBefore(section.element, after?.element ?? null);

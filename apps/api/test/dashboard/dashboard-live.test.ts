@@ -96,6 +96,19 @@ describe('the jobs view', () => {
     const html = await response.text();
     expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/); // every script is a file
     expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/);
+
+    const script = await fetch(`${api.url}/dashboard/js/main.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('content-security-policy')).toBe(csp);
+    // A reload revalidates: an unchanged file is a 304.
+    const again = await fetch(`${api.url}/dashboard/js/main.js`, {
+      headers: { 'if-none-match': script.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+    // Only the dashboard's own files are served.
+    for (const path of ['/dashboard/nope.js', '/dashboard/%2e%2e/package.json', '/dashboard/']) {
+      expect((await fetch(`${api.url}${path}`)).status).toBe(404);
+    }
   });
 
   it("shows a launched job's bar climbing to 100 % as the workers finish rows, live over SSE", async () => {
