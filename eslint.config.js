@@ -34,6 +34,30 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The dashboard's ES modules run in the browser, not in Node.
+    files: ['apps/api/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      // Browser globals only: Node's (process, Buffer, …) do not exist there.
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])),
+        ...globals.browser,
+      },
+    },
+    rules: {
+      // Errors a view hits while redrawing go to the browser's console.
+      'no-console': ['error', { allow: ['error'] }],
+      // The page never builds HTML from strings: text goes in as text.
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'set textContent or build elements (dom.js)' },
+        { property: 'outerHTML', message: 'set textContent or build elements (dom.js)' },
+        { property: 'insertAdjacentHTML', message: 'build elements (dom.js)' },
+        { object: 'document', property: 'write', message: 'build elements (dom.js)' },
+      ],
+    },
+  },
+  {
     files: ['**/test/**/*.ts'],
     rules: {
       // Tests assert on values they know the shape of, such as JSON bodies read back

@@ -1,30 +1,38 @@
+import { z } from 'zod';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '@evalq/core';
+import { loadDashboardAssets } from '../dashboard/dashboard-assets.js';
+import { setDashboardSecurityHeaders } from '../dashboard/security-headers.js';
 
 /**
- * GET / — the operator dashboard (SPEC §7). The dashboard itself is issue 5; until it
- * lands this page points at what exists. It reads only public endpoints' data through
- * /v1, so it will need the token when API_TOKEN is set.
+ * GET / — the operator dashboard (SPEC §7), and GET /dashboard/* — its scripts and
+ * styles. Plain ES modules and CSS from apps/api/dashboard, read once at start-up. The
+ * page holds no data: it reads everything through /v1 (asking for the token when
+ * API_TOKEN is set), so it is served without one. Bodies are strings, so the ETag hook
+ * gives them ETags and a reload costs 304s.
  */
 export function dashboardRoutes(): FastifyPluginCallbackZod {
+  const assets = loadDashboardAssets();
+  const send = (path: string) => {
+    const asset = assets.get(path);
+    if (asset === undefined) throw new NotFoundError(`dashboard file /dashboard/${path}`);
+    return asset;
+  };
   return (app, _options, done) => {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(PLACEHOLDER_PAGE),
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+      const page = send('index.html');
+      setDashboardSecurityHeaders(reply);
+      return reply.type(page.contentType).send(page.body);
+    });
+    app.get(
+      '/dashboard/*',
+      { schema: { hide: true, params: z.object({ '*': z.string() }) } },
+      async (request, reply) => {
+        const asset = send(request.params['*']);
+        setDashboardSecurityHeaders(reply);
+        return reply.type(asset.contentType).send(asset.body);
+      },
     );
     done();
   };
 }
-
-const PLACEHOLDER_PAGE = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>evalq</title></head>
-<body>
-<h1>evalq</h1>
-<p>The dashboard is not built yet. Meanwhile:</p>
-<ul>
-<li><a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI document</a>)</li>
-<li><code>GET /v1/jobs</code>: every job with its progress; <code>GET /v1/events</code>: progress as Server-Sent Events</li>
-<li><code>npm run evalq -- status</code> in a terminal</li>
-</ul>
-</body>
-</html>
-`;

@@ -1,0 +1,62 @@
+/** How numbers, rates and durations are written on the page. */
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
+
+export const DASH = '—';
+
+export function formatCount(n) {
+  return n === null || n === undefined ? DASH : integer.format(n);
+}
+
+/** 42.5 → "42.5 %" */
+export function formatPercent(percent) {
+  return percent === null || percent === undefined ? DASH : `${oneDecimal.format(percent)} %`;
+}
+
+/** An accuracy in [0, 1] as a percentage. */
+export function formatAccuracy(accuracy) {
+  return accuracy === null || accuracy === undefined ? DASH : formatPercent(accuracy * 100);
+}
+
+/** Rows per second. */
+export function formatRate(rate) {
+  if (rate === null || rate === undefined) return DASH;
+  if (rate >= 100) return `${integer.format(rate)}/s`;
+  if (rate >= 10) return `${oneDecimal.format(rate)}/s`;
+  return `${rate.toFixed(2)}/s`;
+}
+
+/** Seconds as "45 s", "3 m 05 s", "2 h 10 m", "3 d 4 h". */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined) return DASH;
+  if (seconds < 1) return '< 1 s';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const pad = (n) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)} m ${pad(s % 60)} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} m`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** The time until a job is done, as the jobs table shows it. */
+export function formatEta(job) {
+  if (job.status === 'done') return 'done';
+  return formatDuration(job.eta_s);
+}
+
+/** A call's latency in seconds: "240 ms", "3.4 s". */
+export function formatLatency(seconds) {
+  if (seconds === null || seconds === undefined) return DASH;
+  if (seconds < 10) return `${integer.format(seconds * 1000)} ms`;
+  return `${oneDecimal.format(seconds)} s`;
+}
+
+/** A prompt template or row on one line, cut to `max` characters. */
+export function oneLine(text, max = 80) {
+  const flat = String(text).replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

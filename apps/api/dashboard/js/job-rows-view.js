@@ -1,0 +1,236 @@
+import { clear, h, setText, tableHead } from './dom.js';
+import {
+  DASH,
+  formatAccuracy,
+  formatCount,
+  formatEta,
+  formatLatency,
+  formatPercent,
+  formatRate,
+} from './format.js';
+import { jobKey } from './job-store.js';
+import { createProgressBar } from './progress-bar.js';
+import { jobRowsHash, jobsHash, leaderboardHash } from './routes.js';
+
+const PAGE_SIZE = 50;
+const COLUMNS = ['Row', 'Content', 'Expected', 'Output', 'Correct', 'Error', 'Attempts', 'Time'];
+const TABS = [
+  { status: 'failed', text: 'Failed' },
+  { status: 'success', text: 'Succeeded' },
+  { status: 'all', text: 'All' },
+];
+
+/** Text from the API in a cell: shown as text, long values scroll inside the cell. */
+const textCell = (value, className = '') =>
+  h(
+    'td',
+    { class: className },
+    value === null || value === '' ? DASH : h('div', { class: 'text', text: value }),
+  );
+
+/**
+ * One job's rows with their outcome (GET /v1/predictions for the job): failed rows with
+ * their errors by default from the jobs table, succeeded or all rows on the other tabs,
+ * 50 at a time. Dataset content, prompts and model output are untrusted: every value is
+ * put in the page as text.
+ */
+export function createJobRowsView({ api, store, catalog }) {
+  const title = h('h1');
+  const bar = createProgressBar('job progress');
+  const numbers = h('p', { class: 'job-numbers' });
+  const tabs = h('nav', { class: 'tabs', 'aria-label': 'Which rows' });
+  const leaderboardLink = h('a', { text: 'Leaderboard' });
+  const status = h('p', { class: 'notice' });
+  const tbody = h('tbody');
+  const table = h(
+    'table',
+    { class: 'job-rows' },
+    tableHead(COLUMNS, ['Row', 'Attempts', 'Time']),
+    tbody,
+  );
+  const more = h('button', { type: 'button', class: 'load-more', text: 'Load more' });
+  const element = h(
+    'section',
+    { class: 'view job-rows-view', hidden: true },
+    h(
+      'nav',
+      { class: 'crumbs' },
+      h('a', { href: jobsHash(), text: '← All jobs' }),
+      ' · ',
+      leaderboardLink,
+    ),
+    h(
+      'div',
+      { class: 'view-head' },
+      title,
+      h('div', { class: 'job-progress' }, bar.element, numbers),
+    ),
+    tabs,
+    status,
+    table,
+    more,
+  );
+
+  let route = null;
+  let cursor = null;
+  let loaded = 0;
+  let firstPageShown = false;
+  let generation = 0;
+  let unsubscribe = () => {};
+
+  function label() {
+    const { model_id, prompt_id, dataset_id } = route.job;
+    setText(
+      title,
+      `${catalog.modelName(model_id)} × prompt #${prompt_id} on ${catalog.datasetName(dataset_id)}`,
+    );
+    title.title = catalog.promptText(prompt_id).slice(0, 2000);
+  }
+
+  function showProgress() {
+    const job = store.get(jobKey(route.job));
+    if (!job) {
+      setText(numbers, store.loaded ? 'This job does not exist (any more).' : 'Loading…');
+      return;
+    }
+    bar.update(job);
+    setText(
+      numbers,
+      `${job.status} · ${formatPercent(job.percent)} · ${formatCount(job.done)} of ${formatCount(job.total)} rows done · ` +
+        `${formatCount(job.failed)} failed · accuracy ${formatAccuracy(job.accuracy)} · ` +
+        `${formatRate(job.rate_per_s)} · ETA ${formatEta(job)}`,
+    );
+    showCounts();
+  }
+
+  /** "Showing 50 of 120 failed rows": the total from the job's live counters. */
+  function showCounts() {
+    if (!firstPageShown) return;
+    const job = store.get(jobKey(route.job));
+    const total =
+      job === undefined
+        ? null
+        : route.status === 'failed'
+          ? job.failed
+          : route.status === 'success'
+            ? job.succeeded
+            : job.done;
+    const what =
+      route.status === 'all'
+        ? 'processed rows'
+        : `${route.status === 'failed' ? 'failed' : 'succeeded'} rows`;
+    status.hidden = false;
+    setText(
+      status,
+      loaded === 0 && cursor === null && total === 0
+        ? `No ${what} yet.`
+        : `Showing ${formatCount(loaded)}${total === null ? '' : ` of ${formatCount(total)}`} ${what}.`,
+    );
+  }
+
+  function rowOf(p) {
+    const prompt = p.formatted_prompt
+      ? h(
+          'details',
+          {},
+          h('summary', { text: 'prompt sent' }),
+          h('div', { class: 'text', text: p.formatted_prompt }),
+        )
+      : null;
+    return h(
+      'tr',
+      { data: { row: p.row_id, status: p.status } },
+      h('td', { class: 'num', text: p.row_id }),
+      h(
+        'td',
+        { class: 'content' },
+        p.content === null ? DASH : h('div', { class: 'text', text: p.content }),
+        prompt,
+      ),
+      textCell(p.expected_prediction),
+      textCell(p.prediction, 'output'),
+      h('td', { text: p.correct === null ? DASH : p.correct ? 'yes' : 'no' }),
+      textCell(p.error, 'error'),
+      h('td', { class: 'num', text: p.attempts }),
+      h('td', { class: 'num', text: formatLatency(p.prediction_time) }),
+    );
+  }
+
+  async function loadPage() {
+    const mine = generation;
+    const { model_id, prompt_id, dataset_id } = route.job;
+    const query = new URLSearchParams({
+      model_id: String(model_id),
+      prompt_id: String(prompt_id),
+      dataset_id: String(dataset_id),
+      limit: String(PAGE_SIZE),
+    });
+    if (route.status !== 'all') query.set('status', route.status);
+    if (cursor !== null) query.set('cursor', cursor);
+    more.disabled = true;
+    try {
+      const { body } = await api.getJson(`/v1/predictions?${query}`);
+      if (mine !== generation) return;
+      const fragment = document.createDocumentFragment();
+      for (const prediction of body.items) fragment.append(rowOf(prediction));
+      tbody.append(fragment);
+      loaded += body.items.length;
+      firstPageShown = true;
+      cursor = body.next_cursor;
+      table.hidden = loaded === 0;
+      more.hidden = cursor === null;
+      showCounts();
+    } catch (error) {
+      if (mine !== generation) return;
+      status.hidden = false;
+      setText(status, `Could not read the rows: ${error.message}`);
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => void loadPage());
+
+  return {
+    element,
+    open(next) {
+      generation += 1;
+      route = next;
+      cursor = null;
+      loaded = 0;
+      firstPageShown = false;
+      clear(tbody);
+      table.hidden = true;
+      more.hidden = true;
+      status.hidden = false;
+      setText(status, 'Loading rows…');
+      leaderboardLink.setAttribute('href', leaderboardHash(route.job.dataset_id));
+      tabs.replaceChildren(
+        ...TABS.map((tab) =>
+          h('a', {
+            href: jobRowsHash(route.job, tab.status),
+            text: tab.text,
+            'aria-current': tab.status === route.status ? 'page' : null,
+          }),
+        ),
+      );
+      label();
+      showProgress();
+      element.hidden = false;
+      unsubscribe();
+      // One job's numbers: cheap enough to refresh on every batch.
+      const unsubscribeStore = store.subscribe(showProgress);
+      const unsubscribeCatalog = catalog.subscribe(label);
+      unsubscribe = () => {
+        unsubscribeStore();
+        unsubscribeCatalog();
+      };
+      void loadPage();
+    },
+    close() {
+      generation += 1;
+      unsubscribe();
+      unsubscribe = () => {};
+      element.hidden = true;
+    },
+  };
+}
