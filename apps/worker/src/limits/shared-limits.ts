@@ -14,8 +14,11 @@ import { errorSummary } from '../error-summary.js';
  * running (pauses are then local to this worker) and models with limits wait.
  */
 
-/** The Lua scripts sit in src/limits/lua; this path resolves from both src/ and dist/. */
-const LUA_DIR = new URL('../../src/limits/lua/', import.meta.url);
+/**
+ * The Lua scripts sit in apps/worker/lua, outside src/ (the runtime image keeps only
+ * dist/ and such asset folders); this path resolves from both src/ and dist/.
+ */
+const LUA_DIR = new URL('../../lua/', import.meta.url);
 const readScript = (name: string): string => readFileSync(new URL(name, LUA_DIR), 'utf8');
 
 export interface ModelLimits {
