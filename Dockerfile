@@ -15,11 +15,13 @@ COPY packages/testing/package.json packages/testing/
 COPY apps/worker/package.json apps/worker/
 COPY apps/api/package.json apps/api/
 COPY apps/cli/package.json apps/cli/
+# The benchmark is a workspace too: npm ci needs its manifest, though the image never builds it.
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages packages
 COPY apps apps
-RUN npx tsc -b \
+RUN npx tsc -b apps/cli \
  && npm prune --omit=dev --ignore-scripts \
  && find packages apps -mindepth 2 -maxdepth 2 \( -name src -o -name test \) -type d -prune -exec rm -rf {} + \
  && find packages apps -name '*.map' -delete

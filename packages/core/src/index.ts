@@ -9,3 +9,4 @@ export { ValidationError, type FieldProblem } from './errors/validation-error.js
 export { NotFoundError } from './errors/not-found-error.js';
 export { ConflictError } from './errors/conflict-error.js';
 export { coerceError } from './errors/coerce-error.js';
+export { freePort } from './free-port.js';

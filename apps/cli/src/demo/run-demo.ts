@@ -1,4 +1,4 @@
-import { EvalqError } from '@evalq/core';
+import { EvalqError, freePort } from '@evalq/core';
 import { migrate, redactUrl } from '@evalq/db';
 import { ApiClient } from '../api-client.js';
 import type {
@@ -19,7 +19,7 @@ import { demoCatalog, type DemoCatalog, type DemoProvider } from './demo-catalog
 import type { DemoEnv } from './demo-env.js';
 import { DemoServices, ServiceError } from './demo-services.js';
 import { describeExit } from './service-process.js';
-import { freePort } from './free-port.js';
+
 import { checkProvider } from './provider-check.js';
 import { sampleRows } from './sample-dataset.js';
 import { checkServices } from './service-check.js';

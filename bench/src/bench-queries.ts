@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import type { JobKey } from './evalq-api.js';
+
+/**
+ * Every SQL statement of the benchmark: synthetic rows, job state, and the reference
+ * tables the trigger path and the import are compared with.
+ */
+
+/** `n` synthetic rows for a dataset, in one statement (faster than any upload). */
+export async function insertRows(pool: pg.Pool, datasetId: number, n: number): Promise<void> {
+  await pool.query(
+    `INSERT INTO rows (dataset_id, content, expected_prediction)
+     SELECT $1, 'What is ' || g || ' plus ' || (g % 97) || '?', (g + g % 97)::text
+       FROM generate_series(1, $2::int) AS g`,
+    [datasetId, n],
+  );
+}
+
+export interface JobState {
+  status: string;
+  count: number;
+  total: number;
+  failed: number;
+}
+
+export async function jobState(pool: pg.Pool, key: JobKey): Promise<JobState> {
+  const { rows } = await pool.query<JobState>(
+    `SELECT status, coalesce(count, 0) AS count, total, failed FROM modelpromptstatus
+      WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  const state = rows[0];
+  if (!state) throw new Error(`job ${JSON.stringify(key)} does not exist`);
+  return state;
+}
+
+/** Predictions stored for a job, and how many rows have more than one (must be 0). */
+export async function predictionCounts(
+  pool: pg.Pool,
+  key: JobKey,
+): Promise<{ predictions: number; duplicated: number }> {
+  const { rows } = await pool.query<{ predictions: string; duplicated: string }>(
+    `SELECT count(*) AS predictions, count(*) - count(DISTINCT row_id) AS duplicated
+       FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  return { predictions: Number(rows[0]!.predictions), duplicated: Number(rows[0]!.duplicated) };
+}
+
+/**
+ * T4's references: tables shaped like predictionstatus (columns, defaults, primary key
+ * and indexes), one with the same four foreign keys, one bare.
+ */
+export async function createSeedReferenceTables(pool: pg.Pool): Promise<void> {
+  await pool.query(`
+    DROP TABLE IF EXISTS bench_seed_with_fks, bench_seed_bare;
+    CREATE TABLE bench_seed_with_fks (LIKE predictionstatus INCLUDING ALL);
+    ALTER TABLE bench_seed_with_fks
+      ADD FOREIGN KEY (row_id) REFERENCES rows (row_id),
+      ADD FOREIGN KEY (model_id) REFERENCES models (model_id),
+      ADD FOREIGN KEY (prompt_id) REFERENCES prompts (prompt_id),
+      ADD FOREIGN KEY (dataset_id) REFERENCES datasets (dataset_id);
+    CREATE TABLE bench_seed_bare (LIKE predictionstatus INCLUDING ALL);`);
+}
+
+/** The plain `INSERT … SELECT` the seeding trigger is compared with; returns seconds. */
+export async function timePlainSeed(
+  pool: pg.Pool,
+  table: 'bench_seed_with_fks' | 'bench_seed_bare',
+  key: JobKey,
+): Promise<number> {
+  const started = performance.now();
+  await pool.query(
+    `INSERT INTO ${table} (row_id, model_id, prompt_id, dataset_id, status)
+     SELECT r.row_id, $1, $2, $3, 'pending' FROM rows r WHERE r.dataset_id = $3`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/** T5's reference: a table shaped like rows, its dataset_id defaulting to `datasetId`. */
+export async function createImportReferenceTable(pool: pg.Pool, datasetId: number): Promise<void> {
+  await pool.query(`
+    DROP TABLE IF EXISTS bench_rows_copy;
+    CREATE TABLE bench_rows_copy (LIKE rows INCLUDING ALL);
+    ALTER TABLE bench_rows_copy
+      ALTER COLUMN dataset_id SET DEFAULT ${Number(datasetId)},
+      ADD FOREIGN KEY (dataset_id) REFERENCES datasets (dataset_id);`);
+}
+
+/**
+ * Predictions for every row of a job that has none yet, as a finished run leaves them
+ * (T7's export source), written in one statement.
+ */
+export async function fillPredictions(pool: pg.Pool, key: JobKey): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // Triggers off for this session only: a million counter updates in one statement
+    // would measure nothing T7 is about.
+    await client.query('SET session_replication_role = replica');
+    await client.query(
+      `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time, status, formatted_prompt)
+     SELECT r.row_id, $1, $2, $3, r.expected_prediction, 0.1, 'success', 'Answer: ' || r.content
+       FROM rows r WHERE r.dataset_id = $3
+     ON CONFLICT (row_id, model_id, prompt_id) DO NOTHING`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+  } finally {
+    client.release(true);
+  }
+}
+
+export async function dropReferenceTables(pool: pg.Pool): Promise<void> {
+  await pool.query('DROP TABLE IF EXISTS bench_seed_with_fks, bench_seed_bare, bench_rows_copy');
+}
+
+export async function serverVersion(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
+  return rows[0]!.server_version;
+}

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort } from '@evalq/core';
+import { migrate } from '@evalq/db';
+import { deleteKeysWithPrefix, uniqueQueuePrefix } from '@evalq/testing';
+import { ChildService } from './child-service.js';
+
+/** The PostgreSQL server and Redis the benchmark uses (the same defaults as the tests). */
+export const BENCH_SERVER_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+/** `evalq`, exactly as the container image and `npm run api|worker` start it. */
+export const EVALQ_MAIN = script('../../apps/cli/dist/main.js');
+const FAKE_SERVER_MAIN = script('./fake-server-main.js');
+export const SDK_LOOP_MAIN = script('./sdk-loop-main.js');
+
+/**
+ * Everything one benchmark run owns: a freshly migrated database of its own, a BullMQ
+ * prefix of its own, and every child process it started. `close()` stops the
+ * processes and drops the database, so a run leaves nothing behind.
+ */
+export class BenchStack {
+  readonly pool: pg.Pool;
+  private readonly children = new Set<ChildService>();
+
+  private constructor(
+    readonly databaseName: string,
+    readonly databaseUrl: string,
+    readonly queuePrefix: string,
+  ) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  }
+
+  static async create(): Promise<BenchStack> {
+    const name = `evalq_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(3).toString('hex')}`;
+    const url = new URL(BENCH_SERVER_URL);
+    url.pathname = `/${name}`;
+    await migrate({ databaseUrl: url.toString() });
+    return new BenchStack(name, url.toString(), uniqueQueuePrefix('bench'));
+  }
+
+  /** The environment of an evalq process of this run. */
+  serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: BENCH_REDIS_URL,
+      QUEUE_PREFIX: this.queuePrefix,
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
+  }
+
+  /** The fake OpenAI-compatible server, in its own process, answering after `latencyMs`. */
+  async startFakeServer(latencyMs: number): Promise<{ url: string; process: ChildService }> {
+    const child = this.track(
+      new ChildService('fake server', FAKE_SERVER_MAIN, { args: [String(latencyMs)] }),
+    );
+    const ready = await child.waitForLine((line) => typeof line.url === 'string');
+    return { url: ready.url as string, process: child };
+  }
+
+  /** `evalq api` on a free port; resolves once /readyz answers 200. */
+  async startApi(): Promise<{ url: string; process: ChildService }> {
+    const port = await freePort();
+    const child = this.track(
+      new ChildService('api', EVALQ_MAIN, {
+        args: ['api'],
+        env: this.serviceEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' }),
+      }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ready = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) return { url, process: child };
+      if (Date.now() > deadline) throw new Error(`the API did not get ready\n${child.tail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** `evalq worker`; resolves once it logs that it is ready. */
+  async startWorker(concurrency: number, label = 'worker'): Promise<ChildService> {
+    const child = this.track(
+      new ChildService(label, EVALQ_MAIN, {
+        args: ['worker'],
+        env: this.serviceEnv({ WORKER_CONCURRENCY: String(concurrency), LOG_LEVEL: 'info' }),
+      }),
+    );
+    await child.waitForLine((line) => line.msg === 'worker ready');
+    return child;
+  }
+
+  /** Starts a child that is not an evalq service (the reference client loop). */
+  startChild(name: string, scriptPath: string, args: string[]): ChildService {
+    return this.track(new ChildService(name, scriptPath, { args }));
+  }
+
+  async stop(children: Iterable<ChildService>): Promise<void> {
+    await Promise.all(
+      [...children].map(async (child) => {
+        await child.stop();
+        this.children.delete(child);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.stop([...this.children]);
+    await this.pool.end();
+    await deleteKeysWithPrefix(this.queuePrefix, BENCH_REDIS_URL);
+    const admin = new pg.Client({ connectionString: BENCH_SERVER_URL });
+    await admin.connect();
+    try {
+      await admin.query(
+        `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(this.databaseName)} WITH (FORCE)`,
+      );
+    } finally {
+      await admin.end();
+    }
+  }
+
+  private track(child: ChildService): ChildService {
+    this.children.add(child);
+    return child;
+  }
+}

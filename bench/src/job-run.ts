@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchContext } from './bench-context.js';
+import { insertRows, jobState, predictionCounts } from './bench-queries.js';
+import type { ChildService } from './child-service.js';
+import type { JobKey } from './evalq-api.js';
+
+export interface JobRunOptions {
+  label: string;
+  rows: number;
+  workers: number;
+  concurrency: number;
+  latencyMs: number;
+}
+
+export interface JobRunResult {
+  /** Predictions per second, from the launch request to the job observed `done`. */
+  rate: number;
+  seconds: number;
+  /** Peak RSS of each worker, MB. */
+  workerPeakMb: number[];
+}
+
+/** A dataset of `rows` synthetic rows, a model on `baseUrl`, a prompt: a job ready to launch. */
+export async function prepareJob(
+  ctx: BenchContext,
+  label: string,
+  rows: number,
+  baseUrl: string,
+): Promise<{ datasetId: number; modelId: number; promptId: number }> {
+  const datasetId = await ctx.api.createDataset(`bench ${label}`);
+  await insertRows(ctx.stack.pool, datasetId, rows);
+  const modelId = await ctx.api.createModel(`bench-${label}`, baseUrl);
+  const promptId = await ctx.api.createPrompt(`Reply with the answer only: {{content}}`);
+  return { datasetId, modelId, promptId };
+}
+
+/** Polls the job's row until it is done; throws after `timeoutMs`. */
+export async function waitUntilDone(
+  ctx: BenchContext,
+  key: JobKey,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const state = await jobState(ctx.stack.pool, key);
+    if (state.status === 'done') return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `job ${JSON.stringify(key)} not done after ${timeoutMs} ms: ${JSON.stringify(state)}`,
+      );
+    }
+    await sleep(20);
+  }
+}
+
+/**
+ * One timed evalq run: a fresh fake server at `latencyMs`, `workers` worker processes
+ * started and ready, then the job launched through the API and timed until done. Checks
+ * that every row has exactly one prediction, none failed.
+ */
+export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise<JobRunResult> {
+  const server = await ctx.stack.startFakeServer(options.latencyMs);
+  const workers: ChildService[] = [];
+  try {
+    const job = await prepareJob(ctx, options.label, options.rows, server.url);
+    for (let i = 0; i < options.workers; i += 1) {
+      workers.push(await ctx.stack.startWorker(options.concurrency, `worker ${i + 1}`));
+    }
+    const started = performance.now();
+    const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
+    await waitUntilDone(ctx, key!, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+
+    const state = await jobState(ctx.stack.pool, key!);
+    const stored = await predictionCounts(ctx.stack.pool, key!);
+    if (state.failed > 0 || stored.predictions !== options.rows || stored.duplicated > 0) {
+      throw new Error(
+        `${options.label}: ${options.rows} rows gave ${stored.predictions} predictions, ` +
+          `${stored.duplicated} duplicated, ${state.failed} failed`,
+      );
+    }
+    return {
+      rate: options.rows / seconds,
+      seconds,
+      workerPeakMb: workers.map((worker) => worker.peakRssMb()),
+    };
+  } finally {
+    await ctx.stack.stop([...workers, server.process]);
+  }
+}

@@ -1,0 +1,96 @@
+import { Agent, get } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { round, type BenchContext } from '../bench-context.js';
+import type { JobKey } from '../evalq-api.js';
+import { prepareJob } from '../job-run.js';
+
+const POLLERS = 50;
+/** Each poller reads, then waits this long: a dashboard refreshing ten times a second. */
+const THINK_MS = 100;
+
+function getOnce(agent: Agent, url: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (response) => {
+      response.resume();
+      response.once('end', () => {
+        if (response.statusCode !== 200)
+          reject(new Error(`GET ${url}: HTTP ${response.statusCode}`));
+        else resolve(performance.now() - started);
+      });
+    }).once('error', reject);
+  });
+}
+
+/** 50 pollers reading one job's progress for `seconds`; every latency in ms. */
+async function poll(url: string, seconds: number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: POLLERS });
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  // Start the pollers spread over one think time, as independent dashboards are.
+  await Promise.all(
+    Array.from({ length: POLLERS }, async (_, i) => {
+      await sleep((i * THINK_MS) / POLLERS);
+      while (performance.now() < deadline) {
+        latencies.push(await getOnce(agent, url));
+        await sleep(THINK_MS);
+      }
+    }),
+  );
+  agent.destroy();
+  return latencies;
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/**
+ * T6: GET /v1/jobs/:m/:p/:d from 50 concurrent pollers (each every 100 ms, ≈500
+ * reads/s) while a worker runs the big job and a 1,000-row job at 100 ms latency. The
+ * big job's and the small job's progress are read in alternating phases, so both see
+ * the same machine; p99 over every read, and the ratio of their p50s.
+ */
+export async function t6ProgressReads(
+  ctx: BenchContext,
+  bigJob: JobKey,
+  baseUrl: string,
+): Promise<void> {
+  const small = await prepareJob(ctx, 't6-small', ctx.sizes.t6SmallRows, baseUrl);
+  const [smallJob] = await ctx.api.launch(small.datasetId, [small.modelId], [small.promptId]);
+  const worker = await ctx.stack.startWorker(32, 't6 worker');
+  try {
+    // Let the worker get going on both jobs before reading.
+    await sleep(1000);
+    const big: number[] = [];
+    const little: number[] = [];
+    const phase = ctx.sizes.t6Seconds / 4;
+    ctx.say(`T6: ${POLLERS} pollers for ${ctx.sizes.t6Seconds} s while a worker runs both jobs`);
+    for (let i = 0; i < 2; i += 1) {
+      big.push(...(await poll(`${ctx.api.url}${ctx.api.jobPath(bigJob)}`, phase)));
+      little.push(...(await poll(`${ctx.api.url}${ctx.api.jobPath(smallJob!)}`, phase)));
+    }
+    const all = [...big, ...little].sort((a, b) => a - b);
+    big.sort((a, b) => a - b);
+    little.sort((a, b) => a - b);
+    const p99 = percentile(all, 99);
+    const ratio = percentile(big, 50) / percentile(little, 50);
+    ctx.figures.T6 = { p99_ms: round(p99, 2), p50_ratio: round(ratio, 2) };
+    ctx.figures.T6_detail = {
+      reads: all.length,
+      reads_per_s: round(all.length / ctx.sizes.t6Seconds, 0),
+      p50_ms: round(percentile(all, 50), 2),
+      p50_big_ms: round(percentile(big, 50), 2),
+      p50_small_ms: round(percentile(little, 50), 2),
+      max_ms: round(all[all.length - 1]!, 1),
+    };
+    ctx.lines.push({
+      id: 'T6',
+      scenario: `progress reads, ${POLLERS} pollers while a job runs: p99; p50 ${ctx.sizes.bigRows}-row ÷ ${ctx.sizes.t6SmallRows}-row job`,
+      measured: `p99 ${round(p99, 2)} ms; p50 ratio ${round(ratio, 2)} (${all.length} reads, p50 ${round(percentile(all, 50), 2)} ms)`,
+      target: '≤ 5 ms; ≤ 1.5',
+      met: p99 <= 5 && ratio <= 1.5,
+    });
+  } finally {
+    await ctx.stack.stop([worker]);
+  }
+}
