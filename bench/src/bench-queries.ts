@@ -34,6 +34,16 @@ export async function jobState(pool: pg.Pool, key: JobKey): Promise<JobState> {
   return state;
 }
 
+/** When a job's first and last predictions were stored (ms since the epoch). */
+export async function predictionSpan(pool: pg.Pool, key: JobKey): Promise<{ first: number; last: number }> {
+  const { rows } = await pool.query<{ first: number; last: number }>(
+    `SELECT extract(epoch FROM min(created_at)) * 1000 AS first, extract(epoch FROM max(created_at)) * 1000 AS last
+       FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  return { first: Number(rows[0]!.first), last: Number(rows[0]!.last) };
+}
+
 /** Predictions stored for a job, and how many rows have more than one (must be 0). */
 export async function predictionCounts(
   pool: pg.Pool,
@@ -117,4 +127,12 @@ export async function dropReferenceTables(pool: pg.Pool): Promise<void> {
 export async function serverVersion(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
   return rows[0]!.server_version;
+}
+
+/** Transactions committed in this database so far (a proxy for round trips to PostgreSQL). */
+export async function committedTransactions(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0]!.n);
 }

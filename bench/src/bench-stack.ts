@@ -14,6 +14,15 @@ export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** `evalq`, exactly as the container image and `npm run api|worker` start it. */
 export const EVALQ_MAIN = script('../../apps/cli/dist/main.js');
+/** Extra Node flags for the evalq processes (e.g. `--cpu-prof` while investigating). */
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Extra environment for the workers, `NAME=value NAME=value` (to compare settings). */
+const WORKER_ENV = Object.fromEntries(
+  (process.env.BENCH_WORKER_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const FAKE_SERVER_MAIN = script('./fake-server-main.js');
 export const SDK_LOOP_MAIN = script('./sdk-loop-main.js');
 
@@ -32,9 +41,14 @@ export class BenchStack {
     readonly queuePrefix: string,
   ) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // However the benchmark ends (a crash included), no process of it outlives it.
+    process.once('exit', () => {
+      for (const child of this.children) child.killNow();
+    });
   }
 
   static async create(): Promise<BenchStack> {
+    await dropStaleBenchDatabases();
     const name = `evalq_bench_${Math.floor(Date.now() / 1000)}_${randomBytes(3).toString('hex')}`;
     const url = new URL(BENCH_SERVER_URL);
     url.pathname = `/${name}`;
@@ -68,6 +82,7 @@ export class BenchStack {
     const child = this.track(
       new ChildService('api', EVALQ_MAIN, {
         args: ['api'],
+        nodeArgs: SERVICE_NODE_ARGS,
         env: this.serviceEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' }),
       }),
     );
@@ -89,7 +104,12 @@ export class BenchStack {
     const child = this.track(
       new ChildService(label, EVALQ_MAIN, {
         args: ['worker'],
-        env: this.serviceEnv({ WORKER_CONCURRENCY: String(concurrency), LOG_LEVEL: 'info' }),
+        nodeArgs: SERVICE_NODE_ARGS,
+        env: this.serviceEnv({
+          WORKER_CONCURRENCY: String(concurrency),
+          LOG_LEVEL: 'info',
+          ...WORKER_ENV,
+        }),
       }),
     );
     await child.waitForLine((line) => line.msg === 'worker ready');
@@ -129,4 +149,28 @@ export class BenchStack {
     this.children.add(child);
     return child;
   }
+}
+
+async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: BENCH_SERVER_URL });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Databases of benchmark runs that were killed before they could clean up (over an hour old). */
+async function dropStaleBenchDatabases(): Promise<void> {
+  await withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database
+        WHERE datname ~ '^evalq_bench_[0-9]+_'
+          AND split_part(datname, '_', 3)::bigint < extract(epoch FROM now()) - 3600`,
+    );
+    for (const { datname } of rows) {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+    }
+  });
 }

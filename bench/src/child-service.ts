@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processCpuSeconds } from './cpu-time.js';
 
 /** One line a child printed; JSON lines (pino logs, results) parsed. */
 export type ChildLine = Record<string, unknown>;
@@ -70,6 +71,16 @@ export class ChildService {
     const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
     if (kb === undefined) throw new Error(`${this.name}: no VmHWM in /proc/${this.pid}/status`);
     return Number(kb) / 1024;
+  }
+
+  /** CPU seconds it has used so far. */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
+  }
+
+  /** SIGKILL now, without waiting (the benchmark itself is exiting). */
+  killNow(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after `timeoutMs`. */

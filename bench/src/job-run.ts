@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './bench-context.js';
-import { insertRows, jobState, predictionCounts } from './bench-queries.js';
+import {
+  committedTransactions,
+  insertRows,
+  jobState,
+  predictionCounts,
+  predictionSpan,
+} from './bench-queries.js';
 import type { ChildService } from './child-service.js';
+import { commandCpuSeconds, machineBusySeconds } from './cpu-time.js';
 import type { JobKey } from './evalq-api.js';
 
 export interface JobRunOptions {
@@ -16,8 +23,15 @@ export interface JobRunResult {
   /** Predictions per second, from the launch request to the job observed `done`. */
   rate: number;
   seconds: number;
+  /** PostgreSQL transactions committed per prediction (the benchmark's own polling included). */
+  transactionsPerRow: number;
   /** Peak RSS of each worker, MB. */
   workerPeakMb: number[];
+  /** From the launch request to the first stored prediction, and from the last to `done` seen, s. */
+  startupS: number;
+  tailS: number;
+  /** CPU per prediction, µs: the workers, the fake server, PostgreSQL, and the rest of the machine (Redis, the API, the kernel). */
+  cpuPerRowUs: { workers: number; fakeServer: number; postgres: number; rest: number };
 }
 
 /** A dataset of `rows` synthetic rows, a model on `baseUrl`, a prompt: a job ready to launch. */
@@ -49,7 +63,7 @@ export async function waitUntilDone(
         `job ${JSON.stringify(key)} not done after ${timeoutMs} ms: ${JSON.stringify(state)}`,
       );
     }
-    await sleep(20);
+    await sleep(50);
   }
 }
 
@@ -66,10 +80,30 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     for (let i = 0; i < options.workers; i += 1) {
       workers.push(await ctx.stack.startWorker(options.concurrency, `worker ${i + 1}`));
     }
+    const cpu = () => {
+      const workerCpu = workers.reduce((sum, worker) => sum + worker.cpuSeconds(), 0);
+      const fakeCpu = server.process.cpuSeconds();
+      const own = process.cpuUsage();
+      const bench = (own.user + own.system) / 1e6;
+      const postgres = commandCpuSeconds('postgres');
+      return {
+        workerCpu,
+        fakeCpu,
+        postgres,
+        rest: machineBusySeconds() - workerCpu - fakeCpu - bench - postgres,
+      };
+    };
+    const cpuBefore = cpu();
+    const xactBefore = await committedTransactions(ctx.stack.pool);
+    const startedAt = Date.now();
     const started = performance.now();
     const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
     await waitUntilDone(ctx, key!, 600_000);
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = cpu();
+    const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
+    const span = await predictionSpan(ctx.stack.pool, key!);
+    const perRow = (after: number, before: number) => Math.round(((after - before) / options.rows) * 1e6);
 
     const state = await jobState(ctx.stack.pool, key!);
     const stored = await predictionCounts(ctx.stack.pool, key!);
@@ -82,7 +116,16 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     return {
       rate: options.rows / seconds,
       seconds,
+      transactionsPerRow: xacts / options.rows,
       workerPeakMb: workers.map((worker) => worker.peakRssMb()),
+      startupS: (span.first - startedAt) / 1000,
+      tailS: (startedAt + seconds * 1000 - span.last) / 1000,
+      cpuPerRowUs: {
+        workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
+        fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),
+        postgres: perRow(cpuAfter.postgres, cpuBefore.postgres),
+        rest: perRow(cpuAfter.rest, cpuBefore.rest),
+      },
     };
   } finally {
     await ctx.stack.stop([...workers, server.process]);

@@ -48,6 +48,11 @@ export class FinishBuffer {
     this.#schedule();
   }
 
+  /** Writes what is queued without waiting for the batch to fill (the worker went idle). */
+  flushNow(): void {
+    if (this.#queue.length > 0) this.#flush();
+  }
+
   /** Stores everything queued, trying until `deadline` (epoch ms) when the database fails. */
   async drain(deadline: number): Promise<void> {
     this.#giveUpAt = deadline;

@@ -208,6 +208,9 @@ export class RowDispatcher {
         metrics.inFlight.dec();
         this.#tasks.delete(task);
         this.#pump();
+        // Nothing left to wait for: store the last results now rather than after the
+        // flush interval (the end of a job, or a lull).
+        if (this.#calling === 0 && this.queued === 0) this.#finish?.flushNow();
         this.#options.wake.notify();
       });
     this.#tasks.add(task);
