@@ -5,6 +5,7 @@ import { freePort } from '@evalq/core';
 import { migrate } from '@evalq/db';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from '@evalq/testing';
 import { ChildService } from './child-service.js';
+import { shippedNodeOptions } from './shipped-node-options.js';
 
 /** The PostgreSQL server and Redis the benchmark uses (the same defaults as the tests). */
 export const BENCH_SERVER_URL =
@@ -83,7 +84,12 @@ export class BenchStack {
       new ChildService('api', EVALQ_MAIN, {
         args: ['api'],
         nodeArgs: SERVICE_NODE_ARGS,
-        env: this.serviceEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' }),
+        env: this.serviceEnv({
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'error',
+          NODE_OPTIONS: shippedNodeOptions('api'),
+        }),
       }),
     );
     const url = `http://127.0.0.1:${port}`;
@@ -108,6 +114,7 @@ export class BenchStack {
         env: this.serviceEnv({
           WORKER_CONCURRENCY: String(concurrency),
           LOG_LEVEL: 'info',
+          NODE_OPTIONS: shippedNodeOptions('worker'),
           ...WORKER_ENV,
         }),
       }),

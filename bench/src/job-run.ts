@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './bench-context.js';
 import {
@@ -20,9 +21,16 @@ export interface JobRunOptions {
 }
 
 export interface JobRunResult {
-  /** Predictions per second, from the launch request to the job observed `done`. */
+  /**
+   * Predictions per second, from the launch's answer (the job seeded and enqueued) to
+   * the job observed `done`. Seeding is T4's subject; its time is `launchS`.
+   */
   rate: number;
   seconds: number;
+  /** How long POST /v1/jobs took (seeding the job's rows, enqueueing it), s. */
+  launchS: number;
+  /** Fraction of the machine's CPU time that was busy during the run (1 = every core, all the time). */
+  machineBusy: number;
   /** PostgreSQL transactions committed per prediction (the benchmark's own polling included). */
   transactionsPerRow: number;
   /** Peak RSS of each worker, MB. */
@@ -86,20 +94,18 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       const own = process.cpuUsage();
       const bench = (own.user + own.system) / 1e6;
       const postgres = commandCpuSeconds('postgres');
-      return {
-        workerCpu,
-        fakeCpu,
-        postgres,
-        rest: machineBusySeconds() - workerCpu - fakeCpu - bench - postgres,
-      };
+      const busy = machineBusySeconds();
+      return { workerCpu, fakeCpu, postgres, busy, rest: busy - workerCpu - fakeCpu - bench - postgres };
     };
     const cpuBefore = cpu();
     const xactBefore = await committedTransactions(ctx.stack.pool);
     const startedAt = Date.now();
     const started = performance.now();
     const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
+    const launched = performance.now();
     await waitUntilDone(ctx, key!, 600_000);
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - launched) / 1000;
+    const launchS = (launched - started) / 1000;
     const cpuAfter = cpu();
     const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
     const span = await predictionSpan(ctx.stack.pool, key!);
@@ -116,10 +122,12 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     return {
       rate: options.rows / seconds,
       seconds,
+      launchS,
       transactionsPerRow: xacts / options.rows,
+      machineBusy: (cpuAfter.busy - cpuBefore.busy) / (seconds * cpus().length),
       workerPeakMb: workers.map((worker) => worker.peakRssMb()),
       startupS: (span.first - startedAt) / 1000,
-      tailS: (startedAt + seconds * 1000 - span.last) / 1000,
+      tailS: (startedAt + (launchS + seconds) * 1000 - span.last) / 1000,
       cpuPerRowUs: {
         workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
         fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),

@@ -17,7 +17,7 @@ export const FULL_SIZES: BenchSizes = {
   t3Seconds: 10,
   bigRows: 1_000_000,
   t6SmallRows: 1_000,
-  t6Seconds: 20,
+  t6Seconds: 30,
   t7WorkerRows: 200_000,
 };
 

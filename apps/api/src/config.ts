@@ -12,6 +12,8 @@ export interface ApiConfig {
   importStatementTimeout: string;
   /** How often the shared progress poller reads PostgreSQL while SSE clients listen. */
   eventsPollIntervalMs: number;
+  /** How long one read of a job's progress serves every poller of that job (0: no sharing). */
+  progressCacheMs: number;
   /** Comment lines that keep idle SSE connections open through proxies. */
   eventsHeartbeatMs: number;
   /** On close, how long requests in flight (an upload, an export) may take to finish before their connections are cut. */
@@ -27,6 +29,7 @@ export const API_DEFAULTS: Readonly<ApiConfig> = Object.freeze({
   importStatementTimeout: '1h',
   eventsPollIntervalMs: 1 * SECOND,
   eventsHeartbeatMs: 15 * SECOND,
+  progressCacheMs: 50,
   enqueueTimeoutMs: 2 * SECOND,
   shutdownGraceMs: 10 * SECOND,
 });

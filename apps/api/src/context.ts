@@ -8,6 +8,7 @@ import type { RunJobData } from '@evalq/queue';
 import type { ApiConfig } from './config.js';
 import type { ProgressFeed } from './events/progress-feed.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
+import type { ProgressCache } from './progress-cache.js';
 
 /** What every route plugin is given: connections, settings and the shared services. */
 export interface ApiContext {
@@ -18,5 +19,7 @@ export interface ApiContext {
   config: Readonly<ApiConfig>;
   logger: Logger;
   feed: ProgressFeed;
+  /** Single-job progress reads, shared by the pollers of a job for a few ms. */
+  progressCache: ProgressCache;
   metrics: ApiMetrics;
 }

@@ -22,6 +22,7 @@ import { trackConnections } from './connection-tracker.js';
 import { toErrorResponse } from './error-response.js';
 import { etagOnSend } from './etag.js';
 import { ProgressFeed } from './events/progress-feed.js';
+import { ProgressCache } from './progress-cache.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -71,6 +72,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
     config,
     logger: deps.logger,
     feed: new ProgressFeed(db, config.eventsPollIntervalMs, deps.logger),
+    progressCache: new ProgressCache(config.progressCacheMs),
     metrics: createApiMetrics(db, deps.queue),
   };
 

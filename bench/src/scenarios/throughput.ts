@@ -52,7 +52,7 @@ export async function t1ZeroLatency(ctx: BenchContext): Promise<void> {
   ctx.figures.T1_evalq_per_s = round(evalq.rate, 0);
   ctx.figures.T1_sdk_loop_per_s = round(reference, 0);
   ctx.figures.T1_one_worker_per_s = round(single.rate, 0);
-  ctx.figures.T1_cpu_us_per_row = evalq.cpuPerRowUs;
+  ctx.figures.T1_cpu_us_per_row = { ...evalq.cpuPerRowUs, machine_busy: round(evalq.machineBusy, 2) };
   ctx.lines.push({
     id: 'T1',
     scenario: `0 ms, 2 workers × 32, ${rows} rows ÷ bare openai SDK loop (c=64)`,
@@ -72,8 +72,9 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
   ctx.figures.T2 = round(efficiency, 3);
   ctx.figures.T2_per_s = round(run.rate, 1);
   ctx.figures.T2_transactions_per_row = round(run.transactionsPerRow, 3);
-  ctx.figures.T2_cpu_us_per_row = run.cpuPerRowUs;
-  ctx.figures.T2_startup_tail_s = [round(run.startupS, 3), round(run.tailS, 3)];
+  ctx.figures.T2_cpu_us_per_row = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
+  ctx.figures.T2_launch_startup_tail_s = [round(run.launchS, 3), round(run.startupS, 3), round(run.tailS, 3)];
+  ctx.figures.T2_including_launch = round(rows / (run.seconds + run.launchS) / ideal, 3);
   ctx.lines.push({
     id: 'T2',
     scenario: `100 ms, 2 workers × 25, ${rows} rows: achieved ÷ ideal 500/s`,
@@ -86,7 +87,7 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
 /** T3: 100 ms latency, 32 per worker: throughput with 2 and 4 workers ÷ with 1. */
 export async function t3Scaling(ctx: BenchContext): Promise<void> {
   const rates: Record<number, number> = {};
-  const cpu: Record<number, JobRunResult['cpuPerRowUs']> = {};
+  const cpu: Record<number, JobRunResult['cpuPerRowUs'] & { machine_busy: number }> = {};
   for (const workers of [1, 2, 4]) {
     const rows = Math.round(ctx.sizes.t3Seconds * workers * 320);
     ctx.say(`T3: evalq, ${workers} worker(s) × 32, ${rows} rows, 100 ms latency`);
@@ -98,7 +99,7 @@ export async function t3Scaling(ctx: BenchContext): Promise<void> {
       latencyMs: 100,
     });
     rates[workers] = run.rate;
-    cpu[workers] = run.cpuPerRowUs;
+    cpu[workers] = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
   }
   const two = rates[2]! / rates[1]!;
   const four = rates[4]! / rates[1]!;

@@ -89,7 +89,11 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           response: { 200: deletedDataset, ...errors(400, 401, 404, 409) },
         },
       },
-      async (request) => deleteDataset(ctx.db, request.params.dataset_id),
+      async (request) => {
+        const deleted = await deleteDataset(ctx.db, request.params.dataset_id);
+        ctx.progressCache.clear();
+        return deleted;
+      },
     );
 
     app.get(

@@ -42,6 +42,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request, reply) => {
         const jobs = await launchJobs(ctx.db, request.body);
+        for (const job of jobs) ctx.progressCache.invalidate(job);
         const runnable = jobs.filter((job) => job.status !== 'done').map(keyOf);
         const enqueued = await enqueueJobs(
           ctx.queue,
@@ -96,7 +97,9 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         },
       },
       async (request) => {
-        const job = await getJob(ctx.db, request.params);
+        const job = await ctx.progressCache.read(request.params, () =>
+          getJob(ctx.db, request.params),
+        );
         if (!job) throw new NotFoundError(`job ${formatJobKey(request.params)}`);
         return toProgress(job);
       },
@@ -115,6 +118,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const cancelled = await cancelJob(ctx.db, request.params);
+        ctx.progressCache.invalidate(request.params);
         request.log.info({ job: formatJobKey(request.params), ...cancelled }, 'job cancelled');
         return { ...cancelled, cancelled: true as const };
       },
@@ -135,6 +139,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const { reset, job } = await retryFailedRows(ctx.db, request.params);
+        ctx.progressCache.invalidate(request.params);
         if (reset > 0) {
           await enqueueJobs(ctx.queue, [request.params], ctx.config.enqueueTimeoutMs, request.log);
         }
