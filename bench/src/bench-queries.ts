@@ -35,7 +35,10 @@ export async function jobState(pool: pg.Pool, key: JobKey): Promise<JobState> {
 }
 
 /** When a job's first and last predictions were stored (ms since the epoch). */
-export async function predictionSpan(pool: pg.Pool, key: JobKey): Promise<{ first: number; last: number }> {
+export async function predictionSpan(
+  pool: pg.Pool,
+  key: JobKey,
+): Promise<{ first: number; last: number }> {
   const { rows } = await pool.query<{ first: number; last: number }>(
     `SELECT extract(epoch FROM min(created_at)) * 1000 AS first, extract(epoch FROM max(created_at)) * 1000 AS last
        FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,

@@ -95,7 +95,13 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       const bench = (own.user + own.system) / 1e6;
       const postgres = commandCpuSeconds('postgres');
       const busy = machineBusySeconds();
-      return { workerCpu, fakeCpu, postgres, busy, rest: busy - workerCpu - fakeCpu - bench - postgres };
+      return {
+        workerCpu,
+        fakeCpu,
+        postgres,
+        busy,
+        rest: busy - workerCpu - fakeCpu - bench - postgres,
+      };
     };
     const cpuBefore = cpu();
     const xactBefore = await committedTransactions(ctx.stack.pool);
@@ -109,7 +115,8 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const cpuAfter = cpu();
     const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
     const span = await predictionSpan(ctx.stack.pool, key!);
-    const perRow = (after: number, before: number) => Math.round(((after - before) / options.rows) * 1e6);
+    const perRow = (after: number, before: number) =>
+      Math.round(((after - before) / options.rows) * 1e6);
 
     const state = await jobState(ctx.stack.pool, key!);
     const stored = await predictionCounts(ctx.stack.pool, key!);

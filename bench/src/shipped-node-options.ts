@@ -9,9 +9,15 @@ const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url
  * benchmark measures the processes as they are deployed.
  */
 export function shippedNodeOptions(service: 'api' | 'worker'): string {
-  const scripts = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> })
-    .scripts;
-  const flags = new RegExp(`node ((?:--\\S+ ?)*)apps/cli/dist/main\\.js ${service}$`).exec(scripts[service] ?? '');
-  if (!flags) throw new Error(`package.json's "${service}" script does not run apps/cli/dist/main.js ${service}`);
+  const scripts = (
+    JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const flags = new RegExp(`node ((?:--\\S+ ?)*)apps/cli/dist/main\\.js ${service}$`).exec(
+    scripts[service] ?? '',
+  );
+  if (!flags)
+    throw new Error(
+      `package.json's "${service}" script does not run apps/cli/dist/main.js ${service}`,
+    );
   return flags[1]!.trim();
 }

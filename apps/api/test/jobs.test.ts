@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_DEFAULTS } from '@evalq/api';
 import { jobPath, seedCatalog, startTestApi, type TestApi } from './support/test-api.js';
 import { claimRows, processRows } from './support/simulated-worker.js';
 
@@ -196,6 +198,8 @@ describe('job progress', () => {
     expect(unchanged.text).toBe('');
 
     await processRows(api.t, key, 1);
+    // One read serves a job's pollers for progressCacheMs: after it, the change shows.
+    await sleep(API_DEFAULTS.progressCacheMs + 10);
     const changed = await api.get(jobPath(key), { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.body.done).toBe(1);
@@ -417,5 +421,40 @@ describe('when Redis is unreachable', () => {
       postgres: { ok: true },
       redis: { ok: false },
     });
+  });
+});
+
+describe('shared progress reads', () => {
+  // A long window, so that what happens inside it does not depend on the machine's speed.
+  const windowMs = 1_000;
+  let shared: TestApi;
+  beforeAll(async () => {
+    shared = await startTestApi({ config: { progressCacheMs: windowMs } });
+  });
+  afterAll(async () => {
+    await shared?.close();
+  });
+
+  it("serve a job's pollers from one read for the window, and drop it when the API changes the job", async () => {
+    const { dataset_id, model_id, prompt_id } = await seedCatalog(shared, 3);
+    const key = { model_id, prompt_id, dataset_id };
+    await shared.post('/v1/jobs', { dataset_id, model_ids: [model_id], prompt_ids: [prompt_id] });
+    const started = performance.now();
+    expect((await shared.get(jobPath(key))).body.done).toBe(0);
+
+    // A worker stores a result: pollers inside the window still get the shared read…
+    await processRows(shared.t, key, 1);
+    const readers = await Promise.all([1, 2, 3].map(() => shared.get(jobPath(key))));
+    if (performance.now() - started < windowMs) {
+      expect(readers.map((r) => r.body.done)).toEqual([0, 0, 0]);
+    }
+    // …and the next window reads PostgreSQL again.
+    await sleep(windowMs + 20);
+    expect((await shared.get(jobPath(key))).body.done).toBe(1);
+
+    // The API's own change (cancel) shows at once, not after the window.
+    expect((await shared.get(jobPath(key))).status).toBe(200);
+    await shared.request('DELETE', jobPath(key));
+    expect((await shared.get(jobPath(key))).status).toBe(404);
   });
 });

@@ -52,7 +52,10 @@ export async function t1ZeroLatency(ctx: BenchContext): Promise<void> {
   ctx.figures.T1_evalq_per_s = round(evalq.rate, 0);
   ctx.figures.T1_sdk_loop_per_s = round(reference, 0);
   ctx.figures.T1_one_worker_per_s = round(single.rate, 0);
-  ctx.figures.T1_cpu_us_per_row = { ...evalq.cpuPerRowUs, machine_busy: round(evalq.machineBusy, 2) };
+  ctx.figures.T1_cpu_us_per_row = {
+    ...evalq.cpuPerRowUs,
+    machine_busy: round(evalq.machineBusy, 2),
+  };
   ctx.lines.push({
     id: 'T1',
     scenario: `0 ms, 2 workers × 32, ${rows} rows ÷ bare openai SDK loop (c=64)`,
@@ -73,7 +76,11 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
   ctx.figures.T2_per_s = round(run.rate, 1);
   ctx.figures.T2_transactions_per_row = round(run.transactionsPerRow, 3);
   ctx.figures.T2_cpu_us_per_row = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
-  ctx.figures.T2_launch_startup_tail_s = [round(run.launchS, 3), round(run.startupS, 3), round(run.tailS, 3)];
+  ctx.figures.T2_launch_startup_tail_s = [
+    round(run.launchS, 3),
+    round(run.startupS, 3),
+    round(run.tailS, 3),
+  ];
   ctx.figures.T2_including_launch = round(rows / (run.seconds + run.launchS) / ideal, 3);
   ctx.lines.push({
     id: 'T2',
