@@ -80,6 +80,23 @@ describe('keep-alive fetch', () => {
     expect(empty.body).toBeNull();
   });
 
+  it('reads a body once, as text, JSON, bytes or a stream, like any Response', async () => {
+    const asJson = await fetchImpl(`${base}/gzip`, { method: 'GET' });
+    expect(asJson.bodyUsed).toBe(false);
+    expect(await asJson.json()).toEqual({ ok: true });
+    expect(asJson.bodyUsed).toBe(true);
+    await expect(asJson.text()).rejects.toThrow(TypeError);
+
+    const asBytes = await fetchImpl(`${base}/other`, { method: 'GET' });
+    expect(Buffer.from(await asBytes.arrayBuffer()).toString()).toBe('teapot');
+
+    const asStream = await fetchImpl(`${base}/other`, { method: 'GET' });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of asStream.body!) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('teapot');
+    expect(asStream.bodyUsed).toBe(true);
+  });
+
   it('rejects with an AbortError when the signal aborts', async () => {
     const controller = new AbortController();
     const pending = fetchImpl(`${base}/slow`, { method: 'GET', signal: controller.signal });
