@@ -21,17 +21,21 @@ export interface JobState {
   count: number;
   total: number;
   failed: number;
+  /** When the last prediction was counted (ms since the epoch), once done. */
+  finishedAt: number | null;
 }
 
 export async function jobState(pool: pg.Pool, key: JobKey): Promise<JobState> {
   const { rows } = await pool.query<JobState>(
-    `SELECT status, coalesce(count, 0) AS count, total, failed FROM modelpromptstatus
+    `SELECT status, coalesce(count, 0) AS count, total, failed,
+            extract(epoch FROM finished_at) * 1000 AS "finishedAt"
+       FROM modelpromptstatus
       WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
     [key.model_id, key.prompt_id, key.dataset_id],
   );
   const state = rows[0];
   if (!state) throw new Error(`job ${JSON.stringify(key)} does not exist`);
-  return state;
+  return { ...state, finishedAt: state.finishedAt === null ? null : Number(state.finishedAt) };
 }
 
 /** When a job's first and last predictions were stored (ms since the epoch). */

@@ -109,16 +109,19 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const started = performance.now();
     const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
     const launched = performance.now();
+    const launchedAt = Date.now();
     await waitUntilDone(ctx, key!, 600_000);
-    const seconds = (performance.now() - launched) / 1000;
-    const launchS = (launched - started) / 1000;
     const cpuAfter = cpu();
+    // The end is when the trigger counted the last prediction (the job's finished_at),
+    // not when the benchmark's next poll happened to see it.
+    const state = await jobState(ctx.stack.pool, key!);
+    const seconds = (state.finishedAt! - launchedAt) / 1000;
+    const launchS = (launched - started) / 1000;
     const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
     const span = await predictionSpan(ctx.stack.pool, key!);
     const perRow = (after: number, before: number) =>
       Math.round(((after - before) / options.rows) * 1e6);
 
-    const state = await jobState(ctx.stack.pool, key!);
     const stored = await predictionCounts(ctx.stack.pool, key!);
     if (state.failed > 0 || stored.predictions !== options.rows || stored.duplicated > 0) {
       throw new Error(
@@ -131,10 +134,12 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       seconds,
       launchS,
       transactionsPerRow: xacts / options.rows,
-      machineBusy: (cpuAfter.busy - cpuBefore.busy) / (seconds * cpus().length),
+      machineBusy:
+        (cpuAfter.busy - cpuBefore.busy) /
+        (((performance.now() - launched) / 1000) * cpus().length),
       workerPeakMb: workers.map((worker) => worker.peakRssMb()),
       startupS: (span.first - startedAt) / 1000,
-      tailS: (startedAt + (launchS + seconds) * 1000 - span.last) / 1000,
+      tailS: (state.finishedAt! - span.last) / 1000,
       cpuPerRowUs: {
         workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
         fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),

@@ -1,46 +1,50 @@
 import { formatJobKey, type JobKey } from '@evalq/core';
 import type { JobRecord } from '@evalq/db';
 
+type Row = JobRecord | undefined;
+
 interface Entry {
-  /** The read in flight or done; every request inside the window shares it. */
-  record: Promise<JobRecord | undefined>;
-  expiresAt: number;
+  /** The latest read, in flight or done; every request inside the window shares it. */
+  record: Promise<Row>;
+  /** When that read was started (performance.now()). */
+  readAt: number;
+  /** Set once `record` has settled successfully: what a stale entry serves. */
+  settled: boolean;
+  /** A newer read under way for a stale entry. */
+  refreshing: boolean;
 }
 
 /** Entries beyond this are dropped oldest first (a scan of many jobs must not grow it). */
 const MAX_ENTRIES = 10_000;
 
 /**
- * A micro-cache of single-job progress reads: within `ttlMs` of a read, every poller
- * of the same job gets that read's row instead of a query of its own. Dashboards poll
+ * A micro-cache of single-job progress reads. Within `ttlMs` of a read, every poller
+ * of the same job gets that read's row instead of a query of its own; for another
+ * `ttlMs` after that, a poller still gets it at once while one newer read runs in the
+ * background (stale-while-revalidate), so a steady stream of pollers never waits for
+ * PostgreSQL. A row served is thus at most 2 × `ttlMs` old, or fresh. Dashboards poll
  * a running job many times a second; the counters they read advance in steps of the
- * workers' flush interval (FINISH_FLUSH_MS, 100 ms) anyway, so a window well below it
- * changes nothing a reader can see, and spares PostgreSQL a round trip per poll.
- * The API's own writes to a job (cancel, retry, launch) drop its entry at once.
+ * workers' flush interval (FINISH_FLUSH_MS, 100 ms) anyway, so a 50 ms window changes
+ * nothing a reader can see, and spares PostgreSQL a round trip per poll. The API's own
+ * writes to a job (launch, cancel, retry, dataset delete) drop its entry at once.
  */
 export class ProgressCache {
   readonly #entries = new Map<string, Entry>();
 
   constructor(private readonly ttlMs: number) {}
 
-  read(key: JobKey, load: () => Promise<JobRecord | undefined>): Promise<JobRecord | undefined> {
+  read(key: JobKey, load: () => Promise<Row>): Promise<Row> {
     if (this.ttlMs <= 0) return load();
     const id = formatJobKey(key);
     const now = performance.now();
-    const cached = this.#entries.get(id);
-    if (cached && cached.expiresAt > now) return cached.record;
-
-    const record = load();
-    this.#entries.delete(id);
-    this.#entries.set(id, { record, expiresAt: now + this.ttlMs });
-    // A failed read is not kept: the next poller asks PostgreSQL again.
-    record.catch(() => {
-      if (this.#entries.get(id)?.record === record) this.#entries.delete(id);
-    });
-    if (this.#entries.size > MAX_ENTRIES) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+    const entry = this.#entries.get(id);
+    const age = entry === undefined ? Infinity : now - entry.readAt;
+    if (entry && age < this.ttlMs) return entry.record;
+    if (entry && entry.settled && age < 2 * this.ttlMs) {
+      if (!entry.refreshing) this.#refresh(id, entry, load);
+      return entry.record;
     }
-    return record;
+    return this.#store(id, load(), now).record;
   }
 
   invalidate(key: JobKey): void {
@@ -50,5 +54,40 @@ export class ProgressCache {
   /** Every entry (a dataset and all its jobs were deleted). */
   clear(): void {
     this.#entries.clear();
+  }
+
+  #refresh(id: string, stale: Entry, load: () => Promise<Row>): void {
+    stale.refreshing = true;
+    const now = performance.now();
+    load().then(
+      (row) => {
+        // Dropped (invalidated) or replaced meanwhile: this read is no longer wanted.
+        if (this.#entries.get(id) !== stale) return;
+        const fresh = this.#store(id, Promise.resolve(row), now);
+        fresh.settled = true;
+      },
+      () => {
+        if (this.#entries.get(id) === stale) this.#entries.delete(id);
+      },
+    );
+  }
+
+  #store(id: string, record: Promise<Row>, readAt: number): Entry {
+    const entry: Entry = { record, readAt, settled: false, refreshing: false };
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    record.then(
+      () => {
+        entry.settled = true;
+      },
+      // A failed read is not kept: the next poller asks PostgreSQL again.
+      () => {
+        if (this.#entries.get(id) === entry) this.#entries.delete(id);
+      },
+    );
+    if (this.#entries.size > MAX_ENTRIES) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return entry;
   }
 }
