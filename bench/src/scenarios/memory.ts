@@ -4,7 +4,7 @@ import { fillPredictions } from '../bench-queries.js';
 import type { JobKey } from '../evalq-api.js';
 import { runJob } from '../job-run.js';
 
-/** Streams the export to nowhere; resolves with its size in bytes. */
+/** Streams the export to nowhere; resolves with its number of lines. */
 function download(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     get(url, (response) => {
@@ -13,9 +13,11 @@ function download(url: string): Promise<number> {
         response.resume();
         return;
       }
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      response.once('end', () => resolve(bytes));
+      let lines = 0;
+      response.on('data', (chunk: Buffer) => {
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+      });
+      response.once('end', () => resolve(lines));
       response.once('error', reject);
     }).once('error', reject);
   });
@@ -40,9 +42,12 @@ export async function t7Memory(ctx: BenchContext, bigJob: JobKey): Promise<void>
   try {
     const query = `dataset_id=${bigJob.dataset_id}&model_id=${bigJob.model_id}&prompt_id=${bigJob.prompt_id}&format=csv`;
     const started = performance.now();
-    const bytes = await download(`${api.url}/v1/predictions/export?${query}`);
+    const lines = await download(`${api.url}/v1/predictions/export?${query}`);
     exportSeconds = (performance.now() - started) / 1000;
-    if (bytes < ctx.sizes.bigRows * 20) throw new Error(`T7: the export was only ${bytes} bytes`);
+    // A header line, then one line per prediction (no field of these rows holds a newline).
+    if (lines !== ctx.sizes.bigRows + 1) {
+      throw new Error(`T7: the export has ${lines - 1} predictions, not ${ctx.sizes.bigRows}`);
+    }
     apiMb = api.process.peakRssMb();
   } finally {
     await ctx.stack.stop([api.process]);
