@@ -10,3 +10,4 @@ export { NotFoundError } from './errors/not-found-error.js';
 export { ConflictError } from './errors/conflict-error.js';
 export { coerceError } from './errors/coerce-error.js';
 export { freePort } from './free-port.js';
+export { seededRandom } from './seeded-random.js';

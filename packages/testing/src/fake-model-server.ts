@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '@evalq/core';
 
 /**
  * How a fake model server behaves; every field can be changed while it runs with
@@ -158,7 +159,7 @@ async function startFakeServer(
     record: true,
     ...stripUndefined(options),
   };
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   let requests: RecordedRequest[] = [];
   let requestCount = 0;
   let connectionCount = 0;
@@ -286,18 +287,6 @@ function countWords(text: string): number {
     inWord = !space;
   }
   return words;
-}
-
-/** A small seeded PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

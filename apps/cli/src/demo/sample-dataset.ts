@@ -1,3 +1,5 @@
+import { seededRandom } from '@evalq/core';
+
 /** One labelled row, as POST /v1/datasets/:id/rows takes it. */
 export interface LabelledRow {
   content: string;
@@ -89,16 +91,4 @@ export function sampleRows(count: number, seed = 2024): LabelledRow[] {
 /** "an amazing", "a great". */
 function article(word: string): string {
   return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
-}
-
-/** mulberry32: small, seeded, the same on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
