@@ -1,50 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createModelClient, ProviderError, type ModelClient } from '@evalq/providers';
-import { startFakeOllamaServer, type FakeModelServer } from '@evalq/testing';
+import { describe, expect, it } from 'vitest';
+import { createModelClient } from '@evalq/providers';
+import { startFakeOllamaServer } from '@evalq/testing';
+import { failure, useFakeModelServer } from './support.js';
 
 // The ollama client through the real ollama SDK against the fake Ollama server.
 
-let server: FakeModelServer;
-beforeAll(async () => {
-  server = await startFakeOllamaServer({ respond: (prompt) => `llama says ${prompt}` });
-});
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(() => {
-  server.configure({
-    latencyMs: 0,
-    errorRate: 0,
-    rateLimitRate: 0,
-    failWith: undefined,
-    retryAfterSeconds: undefined,
-  });
-  server.reset();
-});
-
-function client(
-  config: Record<string, unknown> = {},
-  env: Record<string, string> = {},
-): ModelClient {
-  return createModelClient(
-    {
-      name: 'llama3.2',
-      source: 'ollama',
-      library: 'unknown',
-      config: { base_url: server.url, ...config },
-    },
-    { env },
-  );
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
+const fake = useFakeModelServer(
+  () => startFakeOllamaServer({ respond: (prompt) => `llama says ${prompt}` }),
+  { name: 'llama3.2', source: 'ollama' },
+);
+const client = fake.client;
 
 describe('ollama client (real SDK, fake server)', () => {
   it('returns the answer and token counts', async () => {
@@ -54,7 +19,7 @@ describe('ollama client (real SDK, fake server)', () => {
       promptTokens: 2,
       completionTokens: 4,
     });
-    expect(server.requests[0]).toMatchObject({
+    expect(fake.server.requests[0]).toMatchObject({
       model: 'llama3.2',
       prompt: 'hello there',
       status: 200,
@@ -64,14 +29,14 @@ describe('ollama client (real SDK, fake server)', () => {
   it('uses the host given by the worker (OLLAMA_HOST) when the model sets no base_url', async () => {
     const viaHost = createModelClient(
       { name: 'llama3.2', source: 'x', library: 'ollama', config: {} },
-      { env: {}, ollamaHost: server.url },
+      { env: {}, ollamaHost: fake.server.url },
     );
     expect((await viaHost.complete({ prompt: 'x', timeoutMs: 5000 })).text).toBe('llama says x');
   });
 
   it('passes temperature and max_tokens as Ollama options', async () => {
     await client({ temperature: 0.5, max_tokens: 7 }).complete({ prompt: 'x', timeoutMs: 5000 });
-    expect(server.requests[0]!.body).toMatchObject({
+    expect(fake.server.requests[0]!.body).toMatchObject({
       stream: false,
       options: { temperature: 0.5, num_predict: 7 },
     });
@@ -82,12 +47,12 @@ describe('ollama client (real SDK, fake server)', () => {
       prompt: 'x',
       timeoutMs: 5000,
     });
-    expect(server.requests[0]!.authorization).toBe('Bearer k-1');
+    expect(fake.server.requests[0]!.authorization).toBe('Bearer k-1');
     const error = await failure(
       client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }).complete({ prompt: 'x', timeoutMs: 5000 }),
     );
     expect(error).toMatchObject({ kind: 'config', retryable: false });
-    expect(server.requests).toHaveLength(1);
+    expect(fake.server.requests).toHaveLength(1);
   });
 
   it.each([
@@ -95,13 +60,13 @@ describe('ollama client (real SDK, fake server)', () => {
     [404, 'bad_request', false],
     [500, 'server', true],
   ] as const)('classifies HTTP %i as %s', async (status, kind, retryable) => {
-    server.configure({ failWith: status });
+    fake.server.configure({ failWith: status });
     const error = await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }));
     expect(error).toMatchObject({ kind, retryable, status });
   });
 
   it('reports a 429 with its Retry-After', async () => {
-    server.configure({ rateLimitRate: 1, retryAfterSeconds: 3 });
+    fake.server.configure({ rateLimitRate: 1, retryAfterSeconds: 3 });
     expect(await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }))).toMatchObject({
       kind: 'rate_limited',
       retryAfterMs: 3000,
@@ -109,7 +74,7 @@ describe('ollama client (real SDK, fake server)', () => {
   });
 
   it('times out a slow answer, and stops at once when the caller gives up', async () => {
-    server.configure({ latencyMs: 1000 });
+    fake.server.configure({ latencyMs: 1000 });
     expect(await failure(client().complete({ prompt: 'x', timeoutMs: 50 }))).toMatchObject({
       kind: 'timeout',
       retryable: true,
@@ -131,7 +96,7 @@ describe('ollama client (real SDK, fake server)', () => {
         Array.from({ length: 6 }, (_, i) => c.complete({ prompt: `p${i}`, timeoutMs: 5000 })),
       );
     }
-    expect(server.requestCount).toBe(24);
-    expect(server.connectionCount).toBeLessThanOrEqual(6);
+    expect(fake.server.requestCount).toBe(24);
+    expect(fake.server.connectionCount).toBeLessThanOrEqual(6);
   });
 });

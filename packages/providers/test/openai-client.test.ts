@@ -1,58 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createModelClient, ProviderError, type ModelClient } from '@evalq/providers';
-import { startFakeOpenAIServer, type FakeModelServer } from '@evalq/testing';
+import { describe, expect, it } from 'vitest';
+import { createModelClient } from '@evalq/providers';
+import { startFakeOpenAIServer } from '@evalq/testing';
+import { failure, useFakeModelServer } from './support.js';
 
 // The openai client through the real openai SDK against the fake OpenAI-compatible server.
 
-let server: FakeModelServer;
-beforeAll(async () => {
-  server = await startFakeOpenAIServer({ respond: (prompt) => `echo: ${prompt}` });
-});
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(() => {
-  server.configure({
-    latencyMs: 0,
-    errorRate: 0,
-    rateLimitRate: 0,
-    failWith: undefined,
-    retryAfterMs: undefined,
-    retryAfterSeconds: undefined,
-  });
-  server.reset();
-});
-
-function client(
-  config: Record<string, unknown> = {},
-  env: Record<string, string> = {},
-): ModelClient {
-  return createModelClient(
-    {
-      name: 'gpt-fake',
-      source: 'openai',
-      library: 'unknown',
-      config: { base_url: server.url, ...config },
-    },
-    { env },
-  );
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
+const fake = useFakeModelServer(
+  () => startFakeOpenAIServer({ respond: (prompt) => `echo: ${prompt}` }),
+  { name: 'gpt-fake', source: 'openai' },
+);
+const client = fake.client;
 
 describe('openai client (real SDK, fake server)', () => {
   it('returns the completion text and token counts, sending the prompt as the user message', async () => {
     const result = await client().complete({ prompt: 'Say hi to Ada', timeoutMs: 5000 });
     expect(result).toEqual({ text: 'echo: Say hi to Ada', promptTokens: 4, completionTokens: 5 });
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]).toMatchObject({
+    expect(fake.server.requests).toHaveLength(1);
+    expect(fake.server.requests[0]).toMatchObject({
       model: 'gpt-fake',
       prompt: 'Say hi to Ada',
       status: 200,
@@ -65,7 +29,7 @@ describe('openai client (real SDK, fake server)', () => {
     await c.complete({ prompt: 'a', timeoutMs: 5000 });
     env.MY_KEY = 'sk-rotated';
     await c.complete({ prompt: 'b', timeoutMs: 5000 });
-    expect(server.requests.map((r) => r.authorization)).toEqual([
+    expect(fake.server.requests.map((r) => r.authorization)).toEqual([
       'Bearer sk-first',
       'Bearer sk-rotated',
     ]);
@@ -82,7 +46,7 @@ describe('openai client (real SDK, fake server)', () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('EVALQ_TEST_MISSING_KEY');
     expect(error.message).not.toContain('sk-secret');
-    expect(server.requests).toHaveLength(0);
+    expect(fake.server.requests).toHaveLength(0);
   });
 
   it('requires OPENAI_API_KEY for api.openai.com (no base_url)', async () => {
@@ -105,16 +69,16 @@ describe('openai client (real SDK, fake server)', () => {
   ] as const)(
     'classifies HTTP %i as %s and makes one request only (SDK retries off)',
     async (status, kind, retryable) => {
-      server.configure({ failWith: status });
+      fake.server.configure({ failWith: status });
       const error = await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }));
       expect(error).toMatchObject({ kind, retryable, status });
       expect(error.message).toContain(String(status));
-      expect(server.requests).toHaveLength(1);
+      expect(fake.server.requests).toHaveLength(1);
     },
   );
 
   it('reports a 429 with its Retry-After', async () => {
-    server.configure({ rateLimitRate: 1, retryAfterSeconds: 2 });
+    fake.server.configure({ rateLimitRate: 1, retryAfterSeconds: 2 });
     const error = await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }));
     expect(error).toMatchObject({
       kind: 'rate_limited',
@@ -122,14 +86,14 @@ describe('openai client (real SDK, fake server)', () => {
       status: 429,
       retryAfterMs: 2000,
     });
-    server.configure({ retryAfterMs: 150 });
+    fake.server.configure({ retryAfterMs: 150 });
     expect(await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }))).toMatchObject({
       retryAfterMs: 150,
     });
   });
 
   it('times out a slow answer as a retryable timeout', async () => {
-    server.configure({ latencyMs: 500 });
+    fake.server.configure({ latencyMs: 500 });
     const started = Date.now();
     const error = await failure(client().complete({ prompt: 'a', timeoutMs: 50 }));
     expect(error).toMatchObject({ kind: 'timeout', retryable: true });
@@ -137,7 +101,7 @@ describe('openai client (real SDK, fake server)', () => {
   });
 
   it('stops at once, as aborted, when the caller gives up', async () => {
-    server.configure({ latencyMs: 2000 });
+    fake.server.configure({ latencyMs: 2000 });
     const controller = new AbortController();
     const pending = client().complete({
       prompt: 'a',
@@ -171,15 +135,15 @@ describe('openai client (real SDK, fake server)', () => {
         Array.from({ length: 8 }, (_, i) => c.complete({ prompt: `p${i}`, timeoutMs: 5000 })),
       );
     }
-    expect(server.requestCount).toBe(40);
-    expect(server.connectionCount).toBeLessThanOrEqual(8);
+    expect(fake.server.requestCount).toBe(40);
+    expect(fake.server.connectionCount).toBeLessThanOrEqual(8);
   });
 
   it('sends temperature and max_tokens from the model config, and nothing it was not given', async () => {
     await client({ temperature: 0, max_tokens: 5 }).complete({ prompt: 'a', timeoutMs: 5000 });
     await client().complete({ prompt: 'b', timeoutMs: 5000 });
-    expect(server.requests[0]!.body).toMatchObject({ temperature: 0, max_tokens: 5 });
-    expect(server.requests[1]!.body).not.toHaveProperty('temperature');
-    expect(server.requests[1]!.body).not.toHaveProperty('max_tokens');
+    expect(fake.server.requests[0]!.body).toMatchObject({ temperature: 0, max_tokens: 5 });
+    expect(fake.server.requests[1]!.body).not.toHaveProperty('temperature');
+    expect(fake.server.requests[1]!.body).not.toHaveProperty('max_tokens');
   });
 });
