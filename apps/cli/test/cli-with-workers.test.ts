@@ -1,25 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, startWorkerProcess, TEST_REDIS_URL, type WorkerProcess } from '@evalq/testing';
+import { runEvalq } from './support/run-evalq.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 
 // An operator's whole evaluation through the built `evalq` command: a real API over
 // HTTP and two real worker processes that call the built-in mock model.
 
-const CLI = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const ROWS = 120;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let api: TestApi;
 let dir: string;
@@ -49,25 +41,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function evalq(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', EVALQ_API_URL: api.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<Run>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`evalq ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, 45_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function evalq(args: string[]) {
+  return runEvalq(args, { EVALQ_API_URL: api.url }, 45_000);
 }
 
 /** Runs evalq and expects it to succeed; returns its stdout. */

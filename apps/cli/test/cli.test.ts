@@ -1,25 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
 import { processRows } from '../../api/test/support/simulated-worker.js';
+import { runEvalq } from './support/run-evalq.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 
 // The built `evalq` command, run as a child process against a real API, as an operator runs it.
 
-const CLI = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const TOKEN = 'cli-test-token-0001';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let api: TestApi;
 let dir: string;
@@ -33,31 +25,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function evalq(args: string[], env: Record<string, string> = {}): Promise<Run> & { kill(): void } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      EVALQ_API_URL: api.url,
-      API_TOKEN: TOKEN,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<Run>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`evalq ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return Object.assign(done, { kill: () => child.kill('SIGTERM') });
+function evalq(args: string[], env: Record<string, string> = {}) {
+  return runEvalq(args, { EVALQ_API_URL: api.url, API_TOKEN: TOKEN, ...env });
 }
 
 const idIn = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1]);
