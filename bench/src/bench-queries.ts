@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { JobKey } from './evalq-api.js';
+import type { JobKey } from '@evalq/core';
 
 /**
  * Every SQL statement of the benchmark: synthetic rows, job state, and the reference

@@ -10,7 +10,7 @@ import {
 } from './bench-queries.js';
 import type { ChildService } from './child-service.js';
 import { commandCpuSeconds, machineBusySeconds } from './cpu-time.js';
-import type { JobKey } from './evalq-api.js';
+import type { JobKey } from '@evalq/core';
 
 export interface JobRunOptions {
   label: string;

@@ -1,7 +1,7 @@
 import { get } from 'node:http';
 import { round, type BenchContext } from '../bench-context.js';
 import { fillPredictions } from '../bench-queries.js';
-import type { JobKey } from '../evalq-api.js';
+import type { JobKey } from '@evalq/core';
 import { runJob } from '../job-run.js';
 
 /** Streams the export to nowhere; resolves with its number of lines. */

@@ -1,7 +1,7 @@
 import { Agent, get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { round, type BenchContext } from '../bench-context.js';
-import type { JobKey } from '../evalq-api.js';
+import type { JobKey } from '@evalq/core';
 import { prepareJob } from '../job-run.js';
 
 const POLLERS = 50;

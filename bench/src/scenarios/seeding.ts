@@ -1,6 +1,6 @@
 import { round, type BenchContext } from '../bench-context.js';
 import { createSeedReferenceTables, timePlainSeed } from '../bench-queries.js';
-import type { JobKey } from '../evalq-api.js';
+import type { JobKey } from '@evalq/core';
 
 /**
  * T4: launching a job on the big dataset (POST /v1/jobs: one INSERT into
