@@ -25,10 +25,6 @@ export class JobRotation {
   #cursor = 0;
   readonly #modelBlockedUntil = new Map<number, number>();
 
-  get size(): number {
-    return this.#entries.length;
-  }
-
   entries(): readonly JobEntry[] {
     return this.#entries;
   }
@@ -122,16 +118,15 @@ export class JobRotation {
   }
 
   /**
-   * The next job after the last one served that is not exhausted, whose model is not
-   * blocked, and that `accept` takes; undefined when none qualifies.
+   * The next job after the last one served that is not exhausted and whose model is not
+   * blocked; undefined when none qualifies.
    */
-  next(now: number, accept: (entry: JobEntry) => boolean = () => true): JobEntry | undefined {
+  next(now: number): JobEntry | undefined {
     const count = this.#entries.length;
     for (let i = 0; i < count; i += 1) {
       const index = (this.#cursor + i) % count;
       const entry = this.#entries[index]!;
-      if (entry.exhausted || this.isModelBlocked(entry.key.model_id, now) || !accept(entry))
-        continue;
+      if (entry.exhausted || this.isModelBlocked(entry.key.model_id, now)) continue;
       this.#cursor = (index + 1) % count;
       return entry;
     }

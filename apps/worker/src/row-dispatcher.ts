@@ -157,11 +157,6 @@ export class RowDispatcher {
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
   }
 
-  /** Claims still held that have no stored result: handed back to pending at shutdown. */
-  unfinishedClaims(): HeldClaim[] {
-    return this.heldClaims();
-  }
-
   #pump(): void {
     while (this.#accepting && this.#calling < this.#options.concurrency && this.queued > 0) {
       const row = this.#queue[this.#queueHead]!;

@@ -228,7 +228,7 @@ export async function startWorker(
     const deadline = Date.now() + FINAL_WRITE_BUDGET_MS;
     await finish.drain(deadline);
     await leases.stop();
-    const released = await releaseWithRetry(dispatcher.unfinishedClaims(), deadline);
+    const released = await releaseWithRetry(dispatcher.heldClaims(), deadline);
     metrics.rowsReleased.inc(released);
 
     await closingQueue;

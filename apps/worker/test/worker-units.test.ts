@@ -49,13 +49,6 @@ describe('JobRotation', () => {
     expect(rotation.entries().map((e) => e.id)).toEqual(['1/1/1', '9/1/1', '3/1/1']);
     expect(rotation.get(job(1))).toMatchObject({ exhausted: false, status: 'running' });
   });
-
-  it('accepts a filter, e.g. only jobs whose model fits the free slots', () => {
-    const rotation = new JobRotation();
-    for (const id of [1, 2, 3]) rotation.add(job(id));
-    expect(rotation.next(0, (e) => e.key.model_id === 3)!.key.model_id).toBe(3);
-    expect(rotation.next(0, () => false)).toBeUndefined();
-  });
 });
 
 describe('backoffDelay', () => {

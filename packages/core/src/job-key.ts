@@ -13,6 +13,3 @@ export function formatJobKey(key: JobKey): string {
   return `${key.model_id}/${key.prompt_id}/${key.dataset_id}`;
 }
 
-export function sameJob(a: JobKey, b: JobKey): boolean {
-  return a.model_id === b.model_id && a.prompt_id === b.prompt_id && a.dataset_id === b.dataset_id;
-}

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated } from 'kysely';
 
 export type JobStatus = 'pending' | 'running' | 'done';
 
@@ -19,8 +19,6 @@ export interface ModelPromptStatusTable {
   updated_at: Generated<Date>;
   finished_at: Date | null;
 }
-
-export type JobRow = Selectable<ModelPromptStatusTable>;
 
 export interface StatusUpdateLogTable {
   id: Generated<number>;

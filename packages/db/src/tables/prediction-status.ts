@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated } from 'kysely';
 
 export type RowStatus = 'pending' | 'in_progress' | 'done';
 
@@ -16,5 +16,3 @@ export interface PredictionStatusTable {
   /** Fencing token, part 2: bumped by every claim. */
   attempt: Generated<number>;
 }
-
-export type PredictionStatusRow = Selectable<PredictionStatusTable>;
