@@ -12,4 +12,3 @@ export interface JobKey {
 export function formatJobKey(key: JobKey): string {
   return `${key.model_id}/${key.prompt_id}/${key.dataset_id}`;
 }
-
