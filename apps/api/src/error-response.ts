@@ -1,8 +1,9 @@
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ConflictError, EvalqError, NotFoundError, ValidationError } from '@evalq/core';
+import { isDataException, isServerUnavailable, sqlState, SQLSTATE } from '@evalq/db';
 import { ApiError } from './api-error.js';
 
-/** SPEC §5: every error is `{"error": {"code", "message", "details"}}`. */
+/** Every error is (docs/api.md) `{"error": {"code", "message", "details"}}`. */
 export interface ErrorBody {
   error: { code: string; message: string; details: unknown };
 }
@@ -102,13 +103,8 @@ function dependencyUnavailable(error: unknown): ErrorResponse | undefined {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : '';
   const lostConnection =
-    (typeof code === 'string' &&
-      (CONNECTION_ERRNOS.has(code) ||
-        code.startsWith('08') || // connection exception
-        code === '57P01' || // admin_shutdown
-        code === '57P02' || // crash_shutdown
-        code === '57P03' || // cannot_connect_now (starting up)
-        code === '53300')) || // too_many_connections
+    (typeof code === 'string' && CONNECTION_ERRNOS.has(code)) ||
+    isServerUnavailable(error) ||
     /timeout exceeded when trying to connect|Connection terminated/i.test(message);
   if (lostConnection) {
     return {
@@ -119,7 +115,7 @@ function dependencyUnavailable(error: unknown): ErrorResponse | undefined {
       ),
     };
   }
-  if (code === '57014') {
+  if (sqlState(error) === SQLSTATE.queryCanceled) {
     return {
       statusCode: 503,
       body: body('SERVICE_UNAVAILABLE', 'the database took too long to answer; retry shortly'),
@@ -130,10 +126,10 @@ function dependencyUnavailable(error: unknown): ErrorResponse | undefined {
 
 /** PostgreSQL errors a request can cause (the code checks first; these are the last line). */
 function postgresError(error: unknown): ErrorResponse | undefined {
-  const sqlState = (error as { code?: unknown }).code;
-  if (typeof sqlState !== 'string' || !/^[0-9A-Z]{5}$/.test(sqlState)) return undefined;
+  const state = sqlState(error);
+  if (state === undefined) return undefined;
   const detail = (error as { detail?: string }).detail;
-  if (sqlState === '23503') {
+  if (state === SQLSTATE.foreignKeyViolation) {
     return {
       statusCode: 409,
       body: body(
@@ -142,14 +138,13 @@ function postgresError(error: unknown): ErrorResponse | undefined {
       ),
     };
   }
-  if (sqlState === '23505') {
+  if (state === SQLSTATE.uniqueViolation) {
     return {
       statusCode: 409,
       body: body('CONFLICT', `already exists${detail ? `: ${detail}` : ''}`),
     };
   }
-  // Class 22: data exceptions (a value PostgreSQL cannot store as given).
-  if (sqlState.startsWith('22')) {
+  if (isDataException(error)) {
     return {
       statusCode: 400,
       body: body('VALIDATION_FAILED', `a value cannot be stored: ${(error as Error).message}`),

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
-import { finishRows, type Database, type FinishedRow, type FinishResult } from '@evalq/db';
+import {
+  finishRows,
+  isDataError,
+  type Database,
+  type FinishedRow,
+  type FinishResult,
+} from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
@@ -174,10 +180,4 @@ export class FinishBuffer {
       },
     ]);
   }
-}
-
-/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation). */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
 }

@@ -8,5 +8,4 @@ export {
   type ModelLimits,
 } from './limits/shared-limits.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
-export { backoffDelay } from './backoff.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';

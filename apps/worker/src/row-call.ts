@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coerceError, type Logger } from '@evalq/core';
+import { backoffDelay, coerceError, type Logger } from '@evalq/core';
 import type { FinishedRow, HeldClaim } from '@evalq/db';
 import { ProviderError, renderPrompt } from '@evalq/providers';
-import { backoffDelay } from './backoff.js';
 import type { JobContext } from './job-catalog.js';
 import { DEFAULT_PAUSE_MS, type Grant, type SharedLimits } from './limits/shared-limits.js';
 import type { WorkerMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@evalq/core';
-import { backoffDelay, JobRotation, parseWorkerConfig } from '@evalq/worker';
+import { backoffDelay, ConfigError } from '@evalq/core';
+import { JobRotation, parseWorkerConfig } from '@evalq/worker';
 
 // The worker's small pieces, without processes: job rotation, backoff, configuration.
 

@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './config-schema.js';
 export * from './durations.js';
 export * from './env.js';
@@ -11,3 +12,4 @@ export { ConflictError } from './errors/conflict-error.js';
 export { coerceError } from './errors/coerce-error.js';
 export { freePort } from './free-port.js';
 export { seededRandom } from './seeded-random.js';
+export { throttled } from './throttle.js';

@@ -18,6 +18,7 @@ export { MigrationError, type MigrationErrorCode } from './migration-error.js';
 export * from './queries/claims.js';
 export * from './queries/worker-jobs.js';
 export { retryOnDeadlock, type RetryOptions } from './transaction-retry.js';
+export * from './postgres-errors.js';
 export * from './queries/datasets.js';
 export * from './queries/rows.js';
 export * from './queries/models.js';

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { sqlState, SQLSTATE } from './postgres-errors.js';
 import { MigrationError } from './migration-error.js';
 
 /** migrations/ at the repository root, from both src/ and dist/ of this package. */
@@ -194,8 +195,8 @@ async function ensureDatabase(
       return true;
     } catch (error) {
       // Another migrator created it between our check and our CREATE: that is fine.
-      const code = (error as { code?: string }).code;
-      if (code === '42P04' || code === '23505') return false;
+      const state = sqlState(error);
+      if (state === SQLSTATE.duplicateDatabase || state === SQLSTATE.uniqueViolation) return false;
       throw new MigrationError(
         'MIGRATION_FAILED',
         `could not create database ${name}: ${(error as Error).message}`,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { sqlState, SQLSTATE } from './postgres-errors.js';
 
 /** What a probe found: the server answered, or why it could not be used. */
 export type ServerProbe =
@@ -32,10 +33,10 @@ export async function probeDatabaseServer(
     return { ok: true };
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
-    // A SQLSTATE means the server itself answered; 3D000 is "database does not exist".
-    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
-    if (sqlState && code === '3D000') return { ok: true };
-    if (sqlState) return { ok: false, answered: true, reason: message ?? code };
+    // A SQLSTATE means the server itself answered (a missing database is still an answer).
+    const state = sqlState(error);
+    if (state === SQLSTATE.invalidCatalogName) return { ok: true };
+    if (state !== undefined) return { ok: false, answered: true, reason: message ?? state };
     // pg reports its own connect timeout as a terminated connection.
     const timedOut = code === undefined && Date.now() - started >= timeoutMs;
     return {

@@ -1,8 +1,9 @@
-/** SQLSTATEs after which the whole transaction may simply be run again. */
-const RETRYABLE = new Set([
-  '40P01', // deadlock_detected: PostgreSQL aborted us to break a lock cycle
-  '40001', // serialization_failure
-]);
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '@evalq/core';
+import { isTransactionRetryable } from './postgres-errors.js';
+
+/** The longest pause between two runs of a transaction. */
+const MAX_DELAY_MS = 1_000;
 
 export interface RetryOptions {
   attempts?: number;
@@ -24,14 +25,8 @@ export async function retryOnDeadlock<T>(
     try {
       return await work();
     } catch (error) {
-      if (attempt >= attempts || !isRetryable(error)) throw error;
-      const delay = baseDelayMs * 2 ** (attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * delay));
+      if (attempt >= attempts || !isTransactionRetryable(error)) throw error;
+      await sleep(backoffDelay(attempt, { baseMs: baseDelayMs, maxMs: MAX_DELAY_MS }));
     }
   }
-}
-
-function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && RETRYABLE.has(code);
 }

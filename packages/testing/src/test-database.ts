@@ -3,7 +3,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { createDb, createPool, DEFAULT_MIGRATIONS_DIR, migrate, type Database } from '@evalq/db';
+import {
+  createDb,
+  createPool,
+  DEFAULT_MIGRATIONS_DIR,
+  migrate,
+  sqlState,
+  SQLSTATE,
+  type Database,
+} from '@evalq/db';
 
 /** The server tests run against. Override with TEST_DATABASE_URL (any database on it works). */
 export const TEST_SERVER_URL =
@@ -71,7 +79,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         return;
       } catch (error) {
         const busy = /being accessed by other users/.test((error as Error).message);
-        const missing = (error as { code?: string }).code === '3D000';
+        const missing = sqlState(error) === SQLSTATE.invalidCatalogName;
         if (missing) {
           throw new Error(
             `template database ${template} is missing: run the tests through vitest (its global setup builds it)`,
