@@ -1,11 +1,12 @@
 import { QueueEvents, Worker as BullWorker } from 'bullmq';
 import type { Kysely } from 'kysely';
-import type { JobKey, Logger } from '@evalq/core';
+import { throttled, type JobKey, type Logger } from '@evalq/core';
 import { listRunnableJobs, type Database } from '@evalq/db';
 import { JOB_QUEUE_NAME, parseQueueJobId, type RunJobData } from '@evalq/queue';
 import type { JobCatalog } from './job-catalog.js';
 import type { JobRotation } from './job-rotation.js';
 import type { WorkerMetrics } from './metrics.js';
+import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
 import type { WakeSignal } from './wake-signal.js';
 import { errorSummary } from './error-summary.js';
 
@@ -42,7 +43,6 @@ export class JobDiscovery {
   #reconciling: Promise<void> | undefined;
   #lastReconcile = 0;
   #closed = false;
-  #lastRedisWarning = 0;
 
   constructor(options: JobDiscoveryOptions) {
     this.#o = options;
@@ -153,15 +153,12 @@ export class JobDiscovery {
     clearTimeout(timer);
   }
 
-  #redisTrouble(error: Error): void {
-    const now = Date.now();
-    if (now - this.#lastRedisWarning < 10_000) return;
-    this.#lastRedisWarning = now;
+  readonly #redisTrouble = throttled(REDIS_WARNING_INTERVAL_MS, (error: Error) =>
     this.#o.log.warn(
       { err: errorSummary(error) },
       'queue unavailable; jobs are still found by the PostgreSQL reconcile',
-    );
-  }
+    ),
+  );
 }
 
 function isJobKey(value: unknown): value is JobKey {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { coerceError, ConfigError, createLogger, type Logger } from '@evalq/core';
+import { coerceError, ConfigError, createLogger, throttled, type Logger } from '@evalq/core';
 import { createDb, createPool, releaseClaims, type HeldClaim } from '@evalq/db';
 import type { Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
@@ -12,6 +12,7 @@ import { FinishBuffer } from './finish-buffer.js';
 import { JobCatalog } from './job-catalog.js';
 import { JobRotation } from './job-rotation.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
 import { SharedLimits } from './limits/shared-limits.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
@@ -71,16 +72,13 @@ export async function startWorker(
       ),
   });
   const db = createDb(pool);
-  let lastRedisError = 0;
   const redis = createRedisConnection({
     url: config.redisUrl,
     connectionName: `evalq-worker-limits-${config.workerId}`.slice(0, 120),
     maxRetriesPerRequest: 1,
-    onError: (error) => {
-      if (Date.now() - lastRedisError < 10_000) return;
-      lastRedisError = Date.now();
-      log.warn({ err: errorSummary(error) }, 'redis connection error (reconnecting)');
-    },
+    onError: throttled(REDIS_WARNING_INTERVAL_MS, (error: Error) =>
+      log.warn({ err: errorSummary(error) }, 'redis connection error (reconnecting)'),
+    ),
   });
 
   const wake = new WakeSignal();

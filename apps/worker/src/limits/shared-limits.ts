@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@evalq/core';
+import { throttled, type Logger } from '@evalq/core';
 import { errorSummary } from '../error-summary.js';
+import { REDIS_WARNING_INTERVAL_MS } from '../redis-warnings.js';
 
 /**
  * Per-model limits shared by every worker through Redis (docs/architecture.md, "Redis
@@ -80,7 +81,6 @@ export class SharedLimits {
   readonly #events: SharedLimitsEvents;
   /** Pauses seen by this worker, kept locally too so they hold while Redis is down. */
   readonly #localPause = new Map<number, number>();
-  #lastRedisWarning = 0;
 
   constructor(redis: Redis, prefix: string, log: Logger, events: SharedLimitsEvents = {}) {
     redis.defineCommand('evalqAcquire', { numberOfKeys: 4, lua: readScript('acquire.lua') });
@@ -201,13 +201,10 @@ export class SharedLimits {
     }
   }
 
-  #warnRedisDown(error: unknown): void {
-    const now = Date.now();
-    if (now - this.#lastRedisWarning < 10_000) return;
-    this.#lastRedisWarning = now;
+  readonly #warnRedisDown = throttled(REDIS_WARNING_INTERVAL_MS, (error: unknown) =>
     this.#log.warn(
       { err: errorSummary(error) },
       'shared limits unavailable (Redis unreachable): models without limits keep running, models with limits wait',
-    );
-  }
+    ),
+  );
 }
