@@ -1,17 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { parseEnv, SECOND, workerEnv, type WorkerEnv } from '@evalq/core';
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+import { envInteger, parseEnv, SECOND, workerEnv, type WorkerEnv } from '@evalq/core';
 
 /**
- * The worker's environment: SPEC §6 (`workerEnv`) plus tuning variables, each with a
+ * The worker's environment: the common variables (`workerEnv`) plus tuning variables, each with a
  * default that fits a local machine. Parsed once, at the entry point.
  */
 export const workerConfigEnv = workerEnv.extend({
@@ -21,23 +14,23 @@ export const workerConfigEnv = workerEnv.extend({
     .regex(/^[A-Za-z0-9_.:@-]{1,100}$/, 'must be 1–100 letters, digits or _ . : @ -')
     .optional(),
   /** Rows taken per claim statement; default min(WORKER_CONCURRENCY, 100). */
-  CLAIM_BATCH_SIZE: integer(1, 10_000).optional(),
+  CLAIM_BATCH_SIZE: envInteger(1, 10_000).optional(),
   /** Results stored per finish statement. */
-  FINISH_BATCH_SIZE: integer(1, 10_000).default(250),
+  FINISH_BATCH_SIZE: envInteger(1, 10_000).default(250),
   /**
    * The longest a finished result waits for its batch to fill. Each batch costs a
    * round trip and a transaction on both sides; 100 ms cut PostgreSQL's and the
    * worker's CPU per prediction by a quarter against 10 ms (docs/performance.md).
    */
-  FINISH_FLUSH_MS: integer(0, 10_000).default(100),
+  FINISH_FLUSH_MS: envInteger(0, 10_000).default(100),
   /** How often the worker re-reads the runnable jobs from PostgreSQL. */
-  RECONCILE_INTERVAL_MS: integer(100, 3_600_000).default(5_000),
+  RECONCILE_INTERVAL_MS: envInteger(100, 3_600_000).default(5_000),
   /** First retry delay of a failed provider call; doubles per retry, with jitter. */
-  RETRY_BASE_DELAY_MS: integer(1, 600_000).default(500),
+  RETRY_BASE_DELAY_MS: envInteger(1, 600_000).default(500),
   /** Cap of the retry delay (a longer Retry-After still wins). */
-  RETRY_MAX_DELAY_MS: integer(1, 3_600_000).default(30_000),
+  RETRY_MAX_DELAY_MS: envInteger(1, 3_600_000).default(30_000),
   /** PostgreSQL connections this worker may open. */
-  DATABASE_POOL_SIZE: integer(2, 200).default(10),
+  DATABASE_POOL_SIZE: envInteger(2, 200).default(10),
   /** Ollama server for models with source/library ollama and no config.base_url. */
   OLLAMA_HOST: z.string().min(1).optional(),
 });

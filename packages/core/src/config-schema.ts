@@ -1,18 +1,19 @@
 import { z } from 'zod';
 
 /**
- * The environment variables of SPEC §6 and their defaults, in one place. Each process
+ * The environment variables (docs/operations.md) and their defaults, in one place. Each process
  * composes the pieces it needs and parses them once with `parseEnv` at its entry point.
  */
 
-const integer = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+/** An environment variable holding a whole number within [min, max]. */
+export const envInteger = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
     .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-export const port = integer(1, 65535);
+export const port = envInteger(1, 65535);
 
 const postgresUrl = z
   .string()
@@ -48,9 +49,9 @@ export const apiEnv = commonEnv.extend({
 });
 
 export const workerEnv = commonEnv.extend({
-  WORKER_CONCURRENCY: integer(1, 10_000).default(32),
-  LEASE_SECONDS: integer(2, 7 * 24 * 3600).default(300),
-  SHUTDOWN_GRACE_SECONDS: integer(0, 24 * 3600).default(30),
+  WORKER_CONCURRENCY: envInteger(1, 10_000).default(32),
+  LEASE_SECONDS: envInteger(2, 7 * 24 * 3600).default(300),
+  SHUTDOWN_GRACE_SECONDS: envInteger(0, 24 * 3600).default(30),
   METRICS_PORT: port.optional(),
 });
 
