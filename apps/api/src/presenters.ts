@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Dataset, LeaderboardEntry, Model, PredictionRecord, Prompt, Row } from '@evalq/db';
+import { accuracy } from './accuracy.js';
 import type { dataset, datasetRow } from './schemas/datasets.js';
 import type { model } from './schemas/models.js';
 import type { leaderboardEntry, prediction } from './schemas/predictions.js';
@@ -56,7 +57,6 @@ export function presentPrediction(record: PredictionRecord): z.input<typeof pred
 export function presentLeaderboardEntry(entry: LeaderboardEntry): z.input<typeof leaderboardEntry> {
   return {
     ...entry,
-    accuracy:
-      entry.succeeded > 0 ? Math.round((entry.correct / entry.succeeded) * 1e6) / 1e6 : null,
+    accuracy: accuracy(entry.correct, entry.succeeded),
   };
 }

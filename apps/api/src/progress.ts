@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JobRecord } from '@evalq/db';
+import { accuracy } from './accuracy.js';
 import type { progress } from './schemas/jobs.js';
 
 export type Progress = z.output<typeof progress>;
@@ -10,7 +11,7 @@ const round = (value: number, digits: number) => {
 };
 
 /**
- * The progress object of SPEC §5 from a job's stored counters. A pure function of the
+ * The progress object (docs/api.md) from a job's stored counters. A pure function of the
  * stored row (the rate is measured up to the latest prediction, not up to "now"), so
  * the same state always gives the same body, and the same ETag.
  */
@@ -39,7 +40,7 @@ export function toProgress(job: JobRecord): Progress {
     pending: remaining - inProgress,
     percent:
       total > 0 ? Math.min(round((done / total) * 100, 2), 100) : job.status === 'done' ? 100 : 0,
-    accuracy: succeeded > 0 ? round(Math.min(job.correct / succeeded, 1), 6) : null,
+    accuracy: accuracy(job.correct, succeeded),
     started_at: job.started_at?.toISOString() ?? null,
     updated_at: job.updated_at.toISOString(),
     finished_at: job.finished_at?.toISOString() ?? null,
