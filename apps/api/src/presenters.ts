@@ -54,9 +54,13 @@ export function presentPrediction(record: PredictionRecord): z.input<typeof pred
   return { ...record, created_at: record.created_at.toISOString() };
 }
 
-export function presentLeaderboardEntry(entry: LeaderboardEntry): z.input<typeof leaderboardEntry> {
+export function presentLeaderboardEntry({
+  done,
+  ...entry
+}: LeaderboardEntry): z.input<typeof leaderboardEntry> {
   return {
     ...entry,
+    n: done,
     accuracy: accuracy(entry.correct, entry.succeeded),
   };
 }

@@ -17,7 +17,7 @@ const round = (value: number, digits: number) => {
  */
 export function toProgress(job: JobRecord): Progress {
   const total = Math.max(job.total, 0);
-  const done = Math.min(Math.max(job.count, 0), Math.max(total, job.count));
+  const done = Math.min(Math.max(job.done, 0), Math.max(total, job.done));
   const failed = Math.max(Math.min(job.failed, done), 0);
   const succeeded = done - failed;
   const remaining = Math.max(total - done, 0);

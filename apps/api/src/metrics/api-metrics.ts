@@ -92,12 +92,12 @@ export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>)
         jobs.set({ status }, totals.find((t) => t.status === status)?.jobs ?? 0);
       }
       const allRows = totals.reduce((sum, t) => sum + t.rows, 0);
-      const processed = totals.reduce((sum, t) => sum + t.processed, 0);
+      const done = totals.reduce((sum, t) => sum + t.done, 0);
       const failed = totals.reduce((sum, t) => sum + t.failed, 0);
-      rows.set({ status: 'done' }, processed);
+      rows.set({ status: 'done' }, done);
       rows.set({ status: 'in_progress' }, inProgress);
-      rows.set({ status: 'pending' }, Math.max(allRows - processed - inProgress, 0));
-      predictions.set({ outcome: 'success' }, processed - failed);
+      rows.set({ status: 'pending' }, Math.max(allRows - done - inProgress, 0));
+      predictions.set({ outcome: 'success' }, done - failed);
       predictions.set({ outcome: 'failed' }, failed);
       jobProgress.reset();
       for (const job of unfinished) {
@@ -108,7 +108,7 @@ export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>)
             prompt_id: String(job.prompt_id),
             dataset_id: String(job.dataset_id),
           },
-          job.total > 0 ? job.count / job.total : 0,
+          job.total > 0 ? job.done / job.total : 0,
         );
       }
       return registry.metrics();

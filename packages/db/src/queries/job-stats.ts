@@ -8,8 +8,8 @@ export interface JobStatusTotals {
   jobs: number;
   /** Sum of the jobs' rows. */
   rows: number;
-  /** Sum of rows processed. */
-  processed: number;
+  /** Sum of rows processed (the `count` column). */
+  done: number;
   failed: number;
 }
 
@@ -19,7 +19,7 @@ export async function jobStatusTotals(db: Kysely<Database>): Promise<JobStatusTo
     SELECT status,
            count(*)                          AS jobs,
            coalesce(sum(total), 0)           AS rows,
-           coalesce(sum(coalesce(count, 0)), 0) AS processed,
+           coalesce(sum(coalesce(count, 0)), 0) AS done,
            coalesce(sum(failed), 0)          AS failed
       FROM modelpromptstatus
      GROUP BY status`.execute(db);

@@ -10,8 +10,8 @@ export interface JobRecord extends JobKey {
   status: JobStatus;
   /** Rows the job covers. */
   total: number;
-  /** Rows processed, failed ones included. */
-  count: number;
+  /** Rows processed, failed ones included (the `count` column). */
+  done: number;
   failed: number;
   correct: number;
   /** Rows claimed by a worker right now (from a partial index: bounded by calls in flight). */
@@ -39,7 +39,7 @@ export function selectJobs(db: Kysely<Database>) {
       'j.dataset_id',
       'j.status',
       'j.total',
-      sql<number>`coalesce(j.count, 0)`.as('count'),
+      sql<number>`coalesce(j.count, 0)`.as('done'),
       'j.failed',
       'j.correct',
       'j.created_at',

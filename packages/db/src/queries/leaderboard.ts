@@ -9,8 +9,8 @@ export interface LeaderboardEntry {
   prompt_text: string;
   status: JobStatus;
   total: number;
-  /** Rows processed (succeeded + failed). */
-  n: number;
+  /** Rows processed, succeeded + failed (the `count` column; the API calls it `n`). */
+  done: number;
   succeeded: number;
   failed: number;
   correct: number;
@@ -38,7 +38,7 @@ export async function datasetLeaderboard(
            pr.text                          AS prompt_text,
            j.status,
            j.total,
-           coalesce(j.count, 0)             AS n,
+           coalesce(j.count, 0)             AS done,
            coalesce(j.count, 0) - j.failed  AS succeeded,
            j.failed,
            j.correct,
@@ -61,6 +61,6 @@ export async function datasetLeaderboard(
      WHERE j.dataset_id = ${datasetId}
      ORDER BY CASE WHEN coalesce(j.count, 0) - j.failed > 0
                    THEN j.correct::float8 / (coalesce(j.count, 0) - j.failed) END DESC NULLS LAST,
-              n DESC, j.model_id, j.prompt_id`.execute(db);
+              done DESC, j.model_id, j.prompt_id`.execute(db);
   return result.rows;
 }
