@@ -166,7 +166,7 @@ export class ClaimLoop {
           row_id: row.row_id,
           model_id: entry.key.model_id,
           prompt_id: entry.key.prompt_id,
-          attempt: row.attempt,
+          claim_attempt: row.claim_attempt,
         },
         datasetId: entry.key.dataset_id,
         content: row.content,

@@ -73,8 +73,8 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
   }
 
   let permit: Grant = work.firstPermit;
-  for (let attempt = 1; ; attempt += 1) {
-    if (attempt > 1) {
+  for (let call = 1; ; call += 1) {
+    if (call > 1) {
       try {
         permit = await deps.limits.acquireOne(model.modelId, model.limits, deps.signal);
       } catch {
@@ -99,7 +99,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         prediction_time: seconds,
         status: 'success',
         error: null,
-        attempts: attempt,
+        attempts: call,
         prompt_tokens: completion.promptTokens ?? null,
         completion_tokens: completion.completionTokens ?? null,
       });
@@ -122,13 +122,13 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     deps.metrics.callDuration.observe({ model_id: modelLabel }, seconds);
     deps.metrics.errors.inc({ model_id: modelLabel, kind: error.kind });
 
-    if (!error.retryable || attempt > model.settings.maxRetries) {
+    if (!error.retryable || call > model.settings.maxRetries) {
       work.log.warn(
         {
           row_id: work.claim.row_id,
           kind: error.kind,
           status: error.status,
-          attempts: attempt,
+          attempts: call,
           err: error.message,
         },
         error.retryable ? 'row failed: retries exhausted' : 'row failed: not retryable',
@@ -138,18 +138,18 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         prediction_time: seconds,
         status: 'failed',
         error: error.describe(),
-        attempts: attempt,
+        attempts: call,
       });
     }
 
     deps.metrics.retries.inc({ model_id: modelLabel, kind: error.kind });
-    const delay = backoffDelay(attempt, {
+    const delay = backoffDelay(call, {
       baseMs: deps.retryBaseDelayMs,
       maxMs: deps.retryMaxDelayMs,
       retryAfterMs: error.retryAfterMs,
     });
     work.log.debug(
-      { row_id: work.claim.row_id, kind: error.kind, attempt, delayMs: Math.round(delay) },
+      { row_id: work.claim.row_id, kind: error.kind, call, delayMs: Math.round(delay) },
       'call failed, retrying',
     );
     try {

@@ -29,9 +29,9 @@ export function claimKey(claim: {
   row_id: number;
   model_id: number;
   prompt_id: number;
-  attempt?: number;
+  claim_attempt?: number;
 }): string {
-  return `${claim.row_id}:${claim.model_id}:${claim.prompt_id}:${claim.attempt ?? ''}`;
+  return `${claim.row_id}:${claim.model_id}:${claim.prompt_id}:${claim.claim_attempt ?? ''}`;
 }
 
 /**

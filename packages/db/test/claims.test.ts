@@ -55,7 +55,7 @@ function results(key: JobKey, rows: ClaimedRow[], prediction = 'label'): Finishe
     model_id: key.model_id,
     prompt_id: key.prompt_id,
     dataset_id: key.dataset_id,
-    attempt: row.attempt,
+    claim_attempt: row.claim_attempt,
     prediction,
     prediction_time: 0.01,
     status: 'success' as const,
@@ -72,7 +72,7 @@ const held = (key: JobKey, rows: ClaimedRow[]) =>
     row_id: row.row_id,
     model_id: key.model_id,
     prompt_id: key.prompt_id,
-    attempt: row.attempt,
+    claim_attempt: row.claim_attempt,
   }));
 
 async function statuses(key: JobKey): Promise<Record<string, number>> {
@@ -97,7 +97,7 @@ describe('claimRows', () => {
     const key = await newJob(10);
     const before = Date.now();
     const rows = await claimRows(t.db, key, 4, 'worker-a');
-    expect(rows.map((r) => r.attempt)).toEqual([1, 1, 1, 1]);
+    expect(rows.map((r) => r.claim_attempt)).toEqual([1, 1, 1, 1]);
     expect(rows.map((r) => r.content)).toEqual([
       'content 1',
       'content 2',
@@ -176,7 +176,7 @@ describe('finishRows', () => {
     const reclaimed = await reclaimExpiredClaims(t.db, 0, 10_000);
     expect(reclaimed).toContainEqual({ ...key, rows: 3 });
     const freshRows = await claimRows(t.db, key, 3, 'fresh');
-    expect(freshRows.map((r) => r.attempt)).toEqual([2, 2, 2]);
+    expect(freshRows.map((r) => r.claim_attempt)).toEqual([2, 2, 2]);
 
     // The zombie wakes up: its heartbeat, its finish and its release all match nothing.
     expect(await heartbeatClaims(t.db, 'zombie', held(key, zombieRows))).toBe(0);
@@ -193,7 +193,7 @@ describe('finishRows', () => {
       'fresh',
       results(
         key,
-        freshRows.map((r) => ({ ...r, attempt: 1 })),
+        freshRows.map((r) => ({ ...r, claim_attempt: 1 })),
       ),
     );
     expect(sameWorkerStale.finished).toHaveLength(0);
@@ -284,7 +284,7 @@ describe('heartbeat, reclaim and release', () => {
     expect(await releaseClaims(t.db, 'w', held(key, rows))).toBe(3);
     expect(await statuses(key)).toEqual({ pending: 3 });
     const again = await claimRows(t.db, key, 3, 'w2');
-    expect(again.map((r) => r.attempt)).toEqual([2, 2, 2]);
+    expect(again.map((r) => r.claim_attempt)).toEqual([2, 2, 2]);
   });
 });
 

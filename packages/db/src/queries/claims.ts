@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { JobKey } from '@evalq/core';
 import type { Database } from '../database.js';
 
@@ -8,8 +8,9 @@ import type { Database } from '../database.js';
  * single autocommit statement: nothing here opens a transaction that outlives it, and
  * nothing is ever held across a model call.
  *
- * A claim's fencing token is (claimed_by, attempt): every claim bumps `attempt`, and
- * heartbeat, finish and release only touch a row while both still match.
+ * A claim's fencing token is (claimed_by, attempt): every claim bumps the `attempt`
+ * column, and heartbeat, finish and release only touch a row while both still match.
+ * In TypeScript the column is `claim_attempt`, apart from `attempts` (calls made).
  */
 
 /** One row a worker holds, identified together with its fencing token. */
@@ -17,12 +18,13 @@ export interface HeldClaim {
   row_id: number;
   model_id: number;
   prompt_id: number;
-  attempt: number;
+  /** The fencing token's counter: `predictionstatus.attempt` as this claim set it. */
+  claim_attempt: number;
 }
 
 export interface ClaimedRow {
   row_id: number;
-  attempt: number;
+  claim_attempt: number;
   content: string;
 }
 
@@ -51,22 +53,24 @@ export async function claimRows(
        SET status = 'in_progress', claimed_by = ${workerId}, attempt = ps.attempt + 1
       FROM c JOIN rows r ON r.row_id = c.row_id
      WHERE ps.row_id = c.row_id AND ps.model_id = ${job.model_id} AND ps.prompt_id = ${job.prompt_id}
-    RETURNING ps.row_id, ps.attempt, r.content`.execute(db);
+    RETURNING ps.row_id, ps.attempt AS claim_attempt, r.content`.execute(db);
   return result.rows;
 }
 
-function columns(claims: readonly HeldClaim[]): [number[], number[], number[], number[]] {
+/** The claims as a table `h(row_id, model_id, prompt_id, attempt)`: one array parameter per column. */
+function heldTable(claims: readonly HeldClaim[]): RawBuilder<unknown> {
   const rowIds: number[] = [];
   const modelIds: number[] = [];
   const promptIds: number[] = [];
-  const attempts: number[] = [];
+  const claimAttempts: number[] = [];
   for (const claim of claims) {
     rowIds.push(claim.row_id);
     modelIds.push(claim.model_id);
     promptIds.push(claim.prompt_id);
-    attempts.push(claim.attempt);
+    claimAttempts.push(claim.claim_attempt);
   }
-  return [rowIds, modelIds, promptIds, attempts];
+  return sql`unnest(${rowIds}::int[], ${modelIds}::int[], ${promptIds}::int[], ${claimAttempts}::int[])
+             AS h(row_id, model_id, prompt_id, attempt)`;
 }
 
 /**
@@ -82,12 +86,10 @@ export async function heartbeatClaims(
   claims: readonly HeldClaim[],
 ): Promise<number> {
   if (claims.length === 0) return 0;
-  const [rowIds, modelIds, promptIds, attempts] = columns(claims);
   const result = await sql`
     WITH held AS (
       SELECT ps.row_id, ps.model_id, ps.prompt_id
-        FROM unnest(${rowIds}::int[], ${modelIds}::int[], ${promptIds}::int[], ${attempts}::int[])
-             AS h(row_id, model_id, prompt_id, attempt)
+        FROM ${heldTable(claims)}
         JOIN predictionstatus ps
           ON ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
        WHERE ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt
@@ -151,12 +153,10 @@ export async function releaseClaims(
   claims: readonly HeldClaim[],
 ): Promise<number> {
   if (claims.length === 0) return 0;
-  const [rowIds, modelIds, promptIds, attempts] = columns(claims);
   const result = await sql`
     UPDATE predictionstatus ps
        SET status = 'pending', claimed_by = NULL
-      FROM unnest(${rowIds}::int[], ${modelIds}::int[], ${promptIds}::int[], ${attempts}::int[])
-           AS h(row_id, model_id, prompt_id, attempt)
+      FROM ${heldTable(claims)}
      WHERE ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
        AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt`.execute(
     db,
@@ -211,7 +211,7 @@ export async function finishRows(
     WITH input AS (
       SELECT * FROM unnest(
         ${col('row_id')}::int[], ${col('model_id')}::int[], ${col('prompt_id')}::int[],
-        ${col('dataset_id')}::int[], ${col('attempt')}::int[], ${col('prediction')}::text[],
+        ${col('dataset_id')}::int[], ${col('claim_attempt')}::int[], ${col('prediction')}::text[],
         ${col('prediction_time')}::float8[], ${col('status')}::text[], ${col('formatted_prompt')}::text[],
         ${col('error')}::text[], ${col('attempts')}::int[], ${col('prompt_tokens')}::int[],
         ${col('completion_tokens')}::int[]
