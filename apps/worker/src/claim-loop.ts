@@ -5,7 +5,7 @@ import { claimRows, markJobRunning, type Database } from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
 import type { JobCatalog } from './job-catalog.js';
 import type { JobEntry, JobRotation } from './job-rotation.js';
-import { hasSharedLimits, type SharedLimits } from './limits/shared-limits.js';
+import { hasSharedLimits, type CallLimits } from './limits/call-limits.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { RowDispatcher } from './row-dispatcher.js';
 import type { RowWork } from './row-call.js';
@@ -18,7 +18,7 @@ export interface ClaimLoopOptions {
   batchSize: number;
   rotation: JobRotation;
   catalog: JobCatalog;
-  limits: SharedLimits;
+  limits: CallLimits;
   dispatcher: RowDispatcher;
   wake: WakeSignal;
   metrics: WorkerMetrics;

@@ -9,8 +9,9 @@ import {
   type FinishResult,
 } from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
-import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { ResultSink } from './result-sink.js';
 
 export interface FinishBufferOptions {
   db: Kysely<Database>;
@@ -21,9 +22,15 @@ export interface FinishBufferOptions {
   flushMs: number;
   metrics: WorkerMetrics;
   log: Logger;
-  /** Called once per batch when it has been written (or given up on at shutdown). */
+  /**
+   * Called once per batch when it has been written, or with undefined when it was given
+   * up on at shutdown. The factory (worker-parts.ts) wires it to the held claims.
+   */
   onSettled: (rows: readonly FinishedRow[], result: FinishResult | undefined) => void;
 }
+
+/** Results waiting beyond this many batches hold the claim loop back (the database is slow). */
+const BACKLOG_BATCHES = 4;
 
 /**
  * Collects finished calls and stores them in batches: a batch goes when it is full or
@@ -31,7 +38,7 @@ export interface FinishBufferOptions {
  * make the next batch larger). Each batch is one `finishRows` statement, retried with
  * backoff on any database error until it succeeds; replaying a batch is harmless.
  */
-export class FinishBuffer {
+export class FinishBuffer implements ResultSink {
   readonly #options: FinishBufferOptions;
   #queue: FinishedRow[] = [];
   #inFlight = 0;
@@ -47,6 +54,10 @@ export class FinishBuffer {
   /** Results not yet stored. */
   get pending(): number {
     return this.#queue.length + this.#inFlight;
+  }
+
+  get backlogged(): boolean {
+    return this.pending > BACKLOG_BATCHES * this.#options.batchSize;
   }
 
   add(row: FinishedRow): void {

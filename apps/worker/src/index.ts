@@ -2,10 +2,12 @@ export { parseWorkerConfig, workerConfigEnv, type WorkerConfig } from './config.
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './worker.js';
 export { runWorkerProcess } from './worker-process.js';
 export {
-  SharedLimits,
   hasSharedLimits,
+  type CallLimits,
   type Grant,
   type ModelLimits,
-} from './limits/shared-limits.js';
+} from './limits/call-limits.js';
+export { RedisCallLimits } from './limits/redis-call-limits.js';
+export type { JobWakeups, JobHint } from './job-wakeups.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';

@@ -9,7 +9,7 @@ import {
   type Environment,
   type ModelClient,
 } from '@evalq/providers';
-import type { ModelLimits } from './limits/shared-limits.js';
+import type { ModelLimits } from './limits/call-limits.js';
 
 /** A model as the worker runs it: its client, call settings and shared limits. */
 export interface ModelContext {

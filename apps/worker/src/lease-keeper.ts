@@ -1,14 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { formatJobKey, type Logger } from '@evalq/core';
 import {
   heartbeatClaims,
   reclaimExpiredClaims,
+  releaseClaims,
   type Database,
   type HeldClaim,
   type ReclaimedJob,
 } from '@evalq/db';
-import type { WorkerMetrics } from './metrics.js';
+import { dbBackoffMs } from './db-backoff.js';
 import { errorSummary } from './error-summary.js';
+import type { WorkerMetrics } from './metrics.js';
 
 export interface LeaseKeeperOptions {
   db: Kysely<Database>;
@@ -34,7 +37,8 @@ const RECLAIM_LIMIT = 1_000;
  * claims this worker holds (so a long call never loses its row), and a reclaim hands
  * back to `pending` the rows of any worker whose heartbeat is older than the lease (it
  * died, froze or lost its database connection). Each runs on its own timer, never
- * overlapping itself; failures are logged and the next tick tries again.
+ * overlapping itself; failures are logged and the next tick tries again. At shutdown,
+ * `handBack` returns this worker's own claims to `pending` at once.
  */
 export class LeaseKeeper {
   readonly #o: LeaseKeeperOptions;
@@ -59,6 +63,33 @@ export class LeaseKeeper {
     clearTimeout(this.#heartbeatTimer);
     clearTimeout(this.#reclaimTimer);
     await Promise.allSettled([this.#heartbeatRun, this.#reclaimRun]);
+  }
+
+  /**
+   * Hands every claim still held back to `pending` (shutdown), retrying until
+   * `deadline` (epoch ms); after that the lease brings them back. Returns how many.
+   */
+  async handBack(deadline: number): Promise<number> {
+    const held = this.#o.heldClaims();
+    if (held.length === 0) return 0;
+    for (let failures = 0; ;) {
+      try {
+        const released = await releaseClaims(this.#o.db, this.#o.workerId, held);
+        this.#o.metrics.rowsReleased.inc(released);
+        return released;
+      } catch (error) {
+        failures += 1;
+        const delay = dbBackoffMs(failures);
+        if (Date.now() + delay > deadline) {
+          this.#o.log.error(
+            { err: errorSummary(error), rows: held.length },
+            'could not hand claims back: they return to pending after the lease',
+          );
+          return 0;
+        }
+        await sleep(delay);
+      }
+    }
   }
 
   #scheduleHeartbeat(): void {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@evalq/core';
 import type { Registry } from 'prom-client';
@@ -9,9 +9,12 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
-export interface MetricsServer {
+export interface MetricsServerOptions {
   port: number;
-  close(): Promise<void>;
+  host?: string;
+  registry: Registry;
+  readiness: readonly ReadinessCheck[];
+  log: Logger;
 }
 
 /** How long a readiness check may take before it counts as failed. */
@@ -20,65 +23,77 @@ const CHECK_TIMEOUT_MS = 2_000;
 /**
  * The worker's small HTTP server on METRICS_PORT: `/healthz` (the process is alive),
  * `/readyz` (PostgreSQL and Redis answer; 503 naming what does not) and `/metrics`
- * (Prometheus text format).
+ * (Prometheus text format). Built by the factory, listening once `listen` resolves.
  */
-export async function startMetricsServer(options: {
-  port: number;
-  host?: string;
-  registry: Registry;
-  readiness: readonly ReadinessCheck[];
-  log: Logger;
-}): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
-      res.end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } }));
-      return;
-    }
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok' }));
-      return;
-    }
-    if (path === '/readyz') {
-      void readiness(options.readiness).then((report) => {
-        res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(report));
-      });
-      return;
-    }
-    if (path === '/metrics') {
-      options.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': options.registry.contentType });
-          res.end(text);
-        },
-        (error: unknown) => {
-          options.log.error({ err: errorSummary(error) }, 'could not render metrics');
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('metrics unavailable\n');
-        },
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  options.log.info({ port }, 'metrics, health and readiness served');
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export class MetricsServer {
+  readonly #options: MetricsServerOptions;
+  readonly #server: Server;
+  #port: number | undefined;
+
+  constructor(options: MetricsServerOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => route(options, req, res));
+  }
+
+  /** The port served on, once listening (METRICS_PORT=0 picks a free one). */
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  async listen(): Promise<void> {
+    const { port, host, log } = this.#options;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host ?? '0.0.0.0', () => resolve());
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+    log.info({ port: this.#port }, 'metrics, health and readiness served');
+  }
+
+  /** Stops serving; a server that never listened closes at once. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+}
+
+function route(options: MetricsServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+    res.end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } }));
+    return;
+  }
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok' }));
+    return;
+  }
+  if (path === '/readyz') {
+    void readiness(options.readiness).then((report) => {
+      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(report));
+    });
+    return;
+  }
+  if (path === '/metrics') {
+    options.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': options.registry.contentType });
+        res.end(text);
+      },
+      (error: unknown) => {
+        options.log.error({ err: errorSummary(error) }, 'could not render metrics');
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('metrics unavailable\n');
+      },
+    );
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
 }
 
 async function readiness(

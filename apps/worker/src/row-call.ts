@@ -3,7 +3,7 @@ import { backoffDelay, coerceError, type Logger } from '@evalq/core';
 import type { FinishedRow, HeldClaim } from '@evalq/db';
 import { ProviderError, renderPrompt } from '@evalq/providers';
 import type { JobContext } from './job-catalog.js';
-import { DEFAULT_PAUSE_MS, type Grant, type SharedLimits } from './limits/shared-limits.js';
+import { acquireOne, DEFAULT_PAUSE_MS, type CallLimits, type Grant } from './limits/call-limits.js';
 import type { WorkerMetrics } from './metrics.js';
 
 /** One claimed row on its way to a result. */
@@ -12,7 +12,7 @@ export interface RowWork {
   datasetId: number;
   content: string;
   context: JobContext;
-  /** The permit taken with the claim for the first call (see SharedLimits.tryAcquire). */
+  /** The permit taken with the claim for the first call (see CallLimits.tryAcquire). */
   firstPermit: Grant;
   log: Logger;
 }
@@ -23,7 +23,7 @@ export type RowOutcome =
   | { kind: 'abandoned' };
 
 export interface RowCallDeps {
-  limits: SharedLimits;
+  limits: CallLimits;
   metrics: WorkerMetrics;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -76,7 +76,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
   for (let call = 1; ; call += 1) {
     if (call > 1) {
       try {
-        permit = await deps.limits.acquireOne(model.modelId, model.limits, deps.signal);
+        permit = await acquireOne(deps.limits, model.modelId, model.limits, deps.signal);
       } catch {
         return { kind: 'abandoned' };
       }

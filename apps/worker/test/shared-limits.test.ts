@@ -1,17 +1,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@evalq/core';
-import { SharedLimits, type ModelLimits } from '@evalq/worker';
+import { RedisCallLimits, type ModelLimits } from '@evalq/worker';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
 
-// The per-model limits shared through Redis, with two SharedLimits instances standing
+// The per-model limits shared through Redis, with two RedisCallLimits instances standing
 // for two worker processes.
 
 const prefix = uniqueQueuePrefix('limits');
 const log = createLogger({ name: 'test', level: 'silent' });
 const connections: Redis[] = [];
 
-function worker(url = TEST_REDIS_URL): SharedLimits {
+function worker(url = TEST_REDIS_URL): RedisCallLimits {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     lazyConnect: false,
@@ -19,7 +19,7 @@ function worker(url = TEST_REDIS_URL): SharedLimits {
   });
   redis.on('error', () => undefined);
   connections.push(redis);
-  return new SharedLimits(redis, prefix, log);
+  return new RedisCallLimits(redis, prefix, log);
 }
 
 async function ready(...redis: Redis[]): Promise<void> {

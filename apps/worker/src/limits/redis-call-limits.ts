@@ -1,19 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { throttled, type Logger } from '@evalq/core';
 import { errorSummary } from '../error-summary.js';
 import { REDIS_WARNING_INTERVAL_MS } from '../redis-warnings.js';
-
-/**
- * Per-model limits shared by every worker through Redis (docs/architecture.md, "Redis
- * keys"): at most `max_concurrency` calls in flight and at most `requests_per_minute`
- * call starts per minute, across all workers together, and a pause of the model for
- * everyone when its provider answers 429. The state lives under
- * `<prefix>:limits:model:<id>:*` and is re-created on use, so deleting it loses nothing
- * but a moment of accuracy. When Redis is unreachable, models without limits keep
- * running (pauses are then local to this worker) and models with limits wait.
- */
+import {
+  hasSharedLimits,
+  type CallLimits,
+  type CallLimitsEvents,
+  type Grant,
+  type ModelLimits,
+} from './call-limits.js';
 
 /**
  * The Lua scripts sit in apps/worker/lua, outside src/ (the runtime image keeps only
@@ -21,22 +17,6 @@ import { REDIS_WARNING_INTERVAL_MS } from '../redis-warnings.js';
  */
 const LUA_DIR = new URL('../../lua/', import.meta.url);
 const readScript = (name: string): string => readFileSync(new URL(name, LUA_DIR), 'utf8');
-
-export interface ModelLimits {
-  maxConcurrency: number | undefined;
-  requestsPerMinute: number | undefined;
-  /** How long a concurrency permit lives when its worker dies holding it. */
-  permitTtlMs: number;
-}
-
-export interface Grant {
-  /** Calls that may start now (0: none). */
-  granted: number;
-  /** When granted is 0: how long to wait before asking again. */
-  waitMs: number;
-  /** Concurrency permits to release when each call ends (empty without a concurrency limit). */
-  permits: string[];
-}
 
 /** Below this spacing, starts may run up to this far ahead of schedule (tiny bursts, fewer round trips). */
 const BURST_MS = 100;
@@ -46,8 +26,6 @@ const FULL_POLL_MS = 20;
 const REDIS_DOWN_WAIT_MS = 1_000;
 /** A limits call slower than this counts as Redis being unreachable. */
 const COMMAND_TIMEOUT_MS = 2_000;
-/** A 429 without Retry-After pauses the model this long. */
-export const DEFAULT_PAUSE_MS = 1_000;
 
 interface LimitCommands {
   evalqAcquire(
@@ -65,24 +43,22 @@ interface LimitCommands {
   evalqPause(pause: string, pauseMs: number): Promise<number>;
 }
 
-export interface SharedLimitsEvents {
-  /** A grant was refused: the model waits (rate, concurrency or pause). */
-  onWait?: (modelId: number, reason: 'paused' | 'rate' | 'concurrency' | 'redis_down') => void;
-}
-
-export function hasSharedLimits(limits: ModelLimits): boolean {
-  return limits.maxConcurrency !== undefined || limits.requestsPerMinute !== undefined;
-}
-
-export class SharedLimits {
+/**
+ * The shared limits kept in Redis (docs/architecture.md, "Redis keys"), by the Lua
+ * scripts in apps/worker/lua. The state lives under `<prefix>:limits:model:<id>:*` and
+ * is re-created on use, so deleting it loses nothing but a moment of accuracy. When
+ * Redis is unreachable, models without limits keep running (pauses are then local to
+ * this worker) and models with limits wait.
+ */
+export class RedisCallLimits implements CallLimits {
   readonly #redis: Redis & LimitCommands;
   readonly #prefix: string;
   readonly #log: Logger;
-  readonly #events: SharedLimitsEvents;
+  readonly #events: CallLimitsEvents;
   /** Pauses seen by this worker, kept locally too so they hold while Redis is down. */
   readonly #localPause = new Map<number, number>();
 
-  constructor(redis: Redis, prefix: string, log: Logger, events: SharedLimitsEvents = {}) {
+  constructor(redis: Redis, prefix: string, log: Logger, events: CallLimitsEvents = {}) {
     redis.defineCommand('evalqAcquire', { numberOfKeys: 4, lua: readScript('acquire.lua') });
     redis.defineCommand('evalqRefund', { numberOfKeys: 1, lua: readScript('refund.lua') });
     redis.defineCommand('evalqPause', { numberOfKeys: 1, lua: readScript('pause.lua') });
@@ -96,7 +72,6 @@ export class SharedLimits {
     return `${this.#prefix}:limits:model:${modelId}:${part}`;
   }
 
-  /** Takes up to `wanted` permits for a model without waiting. */
   async tryAcquire(modelId: number, limits: ModelLimits, wanted: number): Promise<Grant> {
     const localPause = (this.#localPause.get(modelId) ?? 0) - Date.now();
     if (localPause > 0) {
@@ -136,16 +111,6 @@ export class SharedLimits {
     }
   }
 
-  /** Waits until one permit is granted (for a retry); throws if `signal` aborts first. */
-  async acquireOne(modelId: number, limits: ModelLimits, signal: AbortSignal): Promise<Grant> {
-    for (;;) {
-      const grant = await this.tryAcquire(modelId, limits, 1);
-      if (grant.granted > 0) return grant;
-      await sleep(grant.waitMs, undefined, { signal });
-    }
-  }
-
-  /** Ends calls' concurrency permits. Best effort: a permit that is not removed expires. */
   release(modelId: number, permits: readonly string[]): void {
     if (permits.length === 0) return;
     this.#withRedis(() => this.#redis.zrem(this.#key(modelId, 'inflight'), ...permits)).catch(
@@ -153,7 +118,7 @@ export class SharedLimits {
     );
   }
 
-  /** Gives back permits granted but not used: their concurrency permits and rate slots. */
+  /** Gives back the concurrency permits and rate slots of permits granted but not used. */
   giveBack(modelId: number, limits: ModelLimits, grant: Grant, used: number): void {
     const unused = grant.granted - used;
     if (unused <= 0) return;
@@ -169,7 +134,6 @@ export class SharedLimits {
     }
   }
 
-  /** Pauses a model for every worker (a 429). */
   async pause(modelId: number, pauseMs: number): Promise<void> {
     const until = Date.now() + pauseMs;
     if ((this.#localPause.get(modelId) ?? 0) < until) this.#localPause.set(modelId, until);

@@ -1,0 +1,248 @@
+import {
+  coerceError,
+  ConfigError,
+  createLogger,
+  SECOND,
+  throttled,
+  type Logger,
+} from '@evalq/core';
+import { createDb, createPool } from '@evalq/db';
+import type { Environment } from '@evalq/providers';
+import { createRedisConnection } from '@evalq/queue';
+import { ClaimLoop } from './claim-loop.js';
+import type { WorkerConfig } from './config.js';
+import { JobDiscovery } from './discovery.js';
+import { errorSummary } from './error-summary.js';
+import { FinishBuffer } from './finish-buffer.js';
+import { HeldClaims } from './held-claims.js';
+import { JobCatalog } from './job-catalog.js';
+import { JobRotation } from './job-rotation.js';
+import type { JobWakeups } from './job-wakeups.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import type { StartStep, StopStep } from './lifecycle-steps.js';
+import type { CallLimits } from './limits/call-limits.js';
+import { RedisCallLimits } from './limits/redis-call-limits.js';
+import { MetricsServer, type ReadinessCheck } from './metrics-server.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { QueueWakeups } from './queue-wakeups.js';
+import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
+import { callRow } from './row-call.js';
+import { RowDispatcher } from './row-dispatcher.js';
+import { WakeSignal } from './wake-signal.js';
+
+export interface WorkerPartsOptions {
+  /** Where API keys are read at call time (process.env for a real worker). */
+  env: Environment;
+  logger?: Logger;
+}
+
+/** A built worker: what startWorker reports on, and the steps that start and stop it. */
+export interface WorkerParts {
+  readonly log: Logger;
+  readonly metrics: WorkerMetrics;
+  readonly dispatcher: RowDispatcher;
+  readonly held: HeldClaims;
+  readonly metricsServer: MetricsServer | undefined;
+  /** Run in order by startWorker; the first failure stops the worker and is thrown. */
+  readonly startSteps: readonly StartStep[];
+  /** Run in order by stop(), each to its end or time limit (lifecycle-steps.ts). */
+  readonly stopSteps: readonly StopStep[];
+}
+
+/** After the grace: how long storing results and handing claims back may still take. */
+const FINAL_WRITE_BUDGET_MS = 10 * SECOND;
+
+/**
+ * The one place the worker's parts are built and wired (docs/worker.md, "Parts"). A
+ * part gets what it uses as constructor arguments and callbacks, never another part's
+ * internals. To add a part: build it here, and give it a line in `startSteps` (if it
+ * runs on its own) and in `stopSteps` (where, in the order, it must stop). Nothing here
+ * connects yet: start-up needs neither PostgreSQL nor Redis to be up.
+ */
+export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOptions): WorkerParts {
+  const log =
+    options.logger ??
+    createLogger({
+      name: 'worker',
+      level: config.logLevel,
+      bindings: { workerId: config.workerId },
+    });
+  const metrics = createWorkerMetrics();
+  const wake = new WakeSignal();
+
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    applicationName: `evalq-worker ${config.workerId}`.slice(0, 63),
+    max: config.poolSize,
+    onIdleClientError: (error) =>
+      log.warn(
+        { err: errorSummary(error) },
+        'an idle PostgreSQL connection was closed; it will be replaced',
+      ),
+  });
+  const db = createDb(pool);
+
+  // Shared limits: in Redis. Another implementation of CallLimits replaces these lines.
+  const redis = createRedisConnection({
+    url: config.redisUrl,
+    connectionName: `evalq-worker-limits-${config.workerId}`.slice(0, 120),
+    maxRetriesPerRequest: 1,
+    onError: throttled(REDIS_WARNING_INTERVAL_MS, (error: Error) =>
+      log.warn({ err: errorSummary(error) }, 'redis connection error (reconnecting)'),
+    ),
+  });
+  const limits: CallLimits = new RedisCallLimits(redis, config.queuePrefix, log, {
+    onWait: (modelId, reason) => metrics.rateLimitWaits.inc({ model_id: String(modelId), reason }),
+  });
+
+  // Wake-ups of discovery: the BullMQ queue. Another JobWakeups replaces this line.
+  const wakeups: JobWakeups = new QueueWakeups({
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    workerId: config.workerId,
+    log,
+  });
+
+  const rotation = new JobRotation();
+  const catalog = new JobCatalog(db, { env: options.env, ollamaHost: config.ollamaHost }, log);
+  const held = new HeldClaims(metrics, log);
+  const finish = new FinishBuffer({
+    db,
+    workerId: config.workerId,
+    batchSize: config.finishBatchSize,
+    flushMs: config.finishFlushMs,
+    metrics,
+    log,
+    onSettled: (rows, result) => {
+      held.settle(rows, result);
+      // Stored results make room for claims (see RowDispatcher.room).
+      wake.notify();
+    },
+  });
+  const dispatcher = new RowDispatcher({
+    concurrency: config.concurrency,
+    prefetch: config.prefetch,
+    callRow: (work, signal) =>
+      callRow(work, {
+        limits,
+        metrics,
+        retryBaseDelayMs: config.retryBaseDelayMs,
+        retryMaxDelayMs: config.retryMaxDelayMs,
+        signal,
+      }),
+    results: finish,
+    held,
+    limits,
+    metrics,
+    wake,
+    log,
+  });
+  const discovery = new JobDiscovery({
+    db,
+    wakeups,
+    reconcileIntervalMs: config.reconcileIntervalMs,
+    rotation,
+    catalog,
+    wake,
+    metrics,
+    log,
+  });
+  const leases = new LeaseKeeper({
+    db,
+    workerId: config.workerId,
+    leaseSeconds: config.leaseSeconds,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    reclaimIntervalMs: config.reclaimIntervalMs,
+    heldClaims: () => held.list(),
+    onReclaimed: (jobs) => {
+      for (const job of jobs) discovery.hint(job, 'reclaim');
+    },
+    metrics,
+    log,
+  });
+  const claims = new ClaimLoop({
+    db,
+    workerId: config.workerId,
+    batchSize: config.claimBatchSize,
+    rotation,
+    catalog,
+    limits,
+    dispatcher,
+    wake,
+    metrics,
+    log,
+    requestReconcile: (reason) => discovery.requestReconcile(reason),
+  });
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+    {
+      name: 'redis',
+      check: async () => {
+        if (redis.status !== 'ready') throw new Error(`connection is ${redis.status}`);
+        await redis.ping();
+      },
+    },
+  ];
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : new MetricsServer({ port: config.metricsPort, registry: metrics.registry, readiness, log });
+
+  const startSteps: StartStep[] = [
+    {
+      name: 'metrics server',
+      run: async () => {
+        try {
+          await metricsServer?.listen();
+        } catch (error) {
+          throw new ConfigError(
+            `METRICS_PORT: cannot serve metrics on port ${config.metricsPort} (${coerceError(error).message}); choose a free port or unset it`,
+            { cause: error },
+          );
+        }
+      },
+    },
+    { name: 'discovery', run: () => discovery.start() },
+    { name: 'lease keeper', run: () => leases.start() },
+    { name: 'claim loop', run: () => claims.start() },
+  ];
+
+  // Set when the results start being stored: that and handing claims back share it.
+  let finalWritesDeadline = Number.POSITIVE_INFINITY;
+  const stopSteps: StopStep[] = [
+    // Closing the queue connections may take a while: it runs during the next steps.
+    { name: 'discovery: stop finding jobs', run: () => discovery.beginClose() },
+    { name: 'claim loop', run: () => claims.stop() },
+    {
+      name: 'dispatcher: start no more calls',
+      run: () => ({ notStarted: dispatcher.stopAccepting() }),
+    },
+    {
+      name: 'dispatcher: let calls in flight finish',
+      run: () => dispatcher.finishCalls(config.shutdownGraceMs),
+      // The grace, then a moment for aborted calls to end.
+      timeoutMs: config.shutdownGraceMs + 5 * SECOND,
+    },
+    {
+      name: 'finish buffer: store results',
+      run: () => {
+        finalWritesDeadline = Date.now() + FINAL_WRITE_BUDGET_MS;
+        return finish.drain(finalWritesDeadline);
+      },
+      timeoutMs: FINAL_WRITE_BUDGET_MS + 5 * SECOND,
+    },
+    { name: 'lease keeper: stop', run: () => leases.stop() },
+    {
+      name: 'lease keeper: hand claims back',
+      run: async () => ({ releasedToPending: await leases.handBack(finalWritesDeadline) }),
+      timeoutMs: FINAL_WRITE_BUDGET_MS + 5 * SECOND,
+    },
+    { name: 'discovery: close', run: () => discovery.close() },
+    { name: 'metrics server', run: () => metricsServer?.close() },
+    { name: 'redis', run: () => redis.disconnect() },
+    { name: 'postgres pool', run: () => db.destroy() },
+  ];
+
+  return { log, metrics, dispatcher, held, metricsServer, startSteps, stopSteps };
+}
