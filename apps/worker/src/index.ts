@@ -11,3 +11,4 @@ export { RedisCallLimits } from './limits/redis-call-limits.js';
 export type { JobWakeups, JobHint } from './job-wakeups.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+export { runStopSteps, type StartStep, type StopStep, type StopReport } from './lifecycle-steps.js';

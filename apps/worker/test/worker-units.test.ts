@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ConfigError } from '@evalq/core';
-import { JobRotation, parseWorkerConfig } from '@evalq/worker';
+import { backoffDelay, ConfigError, createLogger, throttled } from '@evalq/core';
+import { JobRotation, parseWorkerConfig, runStopSteps } from '@evalq/worker';
 
-// The worker's small pieces, without processes: job rotation, backoff, configuration.
+// The worker's small pieces, without processes: job rotation, backoff, configuration,
+// the stop sequence and the warning throttle.
 
 const job = (model_id: number, prompt_id = 1, dataset_id = 1) => ({
   model_id,
@@ -104,5 +105,50 @@ describe('parseWorkerConfig', () => {
     expect(message).toContain('WORKER_CONCURRENCY');
     expect(message).toContain('LEASE_SECONDS');
     expect(message).toContain('FINISH_BATCH_SIZE');
+  });
+});
+
+describe('runStopSteps', () => {
+  const log = createLogger({ name: 'test', level: 'silent' });
+
+  it('runs every step in order even when earlier ones fail or hang, and reports each failure', async () => {
+    const ran: string[] = [];
+    const report = await runStopSteps(
+      [
+        { name: 'first', run: () => void ran.push('first') },
+        {
+          name: 'throws',
+          run: () => {
+            ran.push('throws');
+            throw new Error('boom');
+          },
+        },
+        { name: 'rejects', run: () => (ran.push('rejects'), Promise.reject(new Error('no'))) },
+        {
+          name: 'hangs',
+          run: () => (ran.push('hangs'), new Promise<void>(() => undefined)),
+          timeoutMs: 50,
+        },
+        { name: 'reports', run: () => (ran.push('reports'), { releasedToPending: 3 }) },
+        { name: 'async report', run: () => Promise.resolve({ notStarted: 2 }) },
+      ],
+      log,
+    );
+    expect(ran).toEqual(['first', 'throws', 'rejects', 'hangs', 'reports']);
+    expect(report).toEqual({
+      facts: { releasedToPending: 3, notStarted: 2 },
+      failed: ['throws', 'rejects', 'hangs'],
+    });
+  });
+});
+
+describe('throttled', () => {
+  it('runs the action at most once per interval, dropping the calls in between', () => {
+    const seen: number[] = [];
+    const warn = throttled(60_000, (n: number) => seen.push(n));
+    warn(1);
+    warn(2);
+    warn(3);
+    expect(seen).toEqual([1]);
   });
 });
