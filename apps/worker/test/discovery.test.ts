@@ -3,8 +3,7 @@ import { startFakeOpenAIServer } from '@evalq/testing';
 import type { JobKey } from '@evalq/core';
 import {
   createDataset,
-  createModel,
-  createPrompt,
+  createJob,
   expectExactlyOnce,
   jobState,
   launchJob,
@@ -20,13 +19,8 @@ const bed = useWorkerTestBed('discovery', async () => ({
   server: await startFakeOpenAIServer({ latencyMs: 5, respond: () => 'ok' }),
 }));
 
-async function newJob(rows: number, dataset_id?: number): Promise<JobKey> {
-  return {
-    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
-    prompt_id: await createPrompt(bed.t),
-    dataset_id: dataset_id ?? (await createDataset(bed.t, rows)),
-  };
-}
+const newJob = (rows: number, dataset_id?: number): Promise<JobKey> =>
+  createJob(bed.t, bed.servers.server.url, rows, { dataset_id });
 
 const discoveredBy = (key: JobKey) => (record: Record<string, unknown>) =>
   record.msg === 'job discovered' &&

@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '@evalq/testing';
 import {
-  createDataset,
-  createModel,
-  createPrompt,
+  createJob,
   expectExactlyOnce,
   jobState,
   launchJob,
@@ -23,16 +21,8 @@ beforeAll(async () => {
   await Promise.all(['l1', 'l2'].map((id) => bed.startWorker(id)));
 });
 
-async function newJob(name: string, config: Record<string, unknown>, rows: number) {
-  return {
-    model_id: await createModel(bed.t, {
-      name,
-      config: { base_url: bed.servers.server.url, ...config },
-    }),
-    prompt_id: await createPrompt(bed.t),
-    dataset_id: await createDataset(bed.t, rows),
-  };
-}
+const newJob = (name: string, config: Record<string, unknown>, rows: number) =>
+  createJob(bed.t, bed.servers.server.url, rows, { model: { name, config } });
 
 const workersOf = async (model_id: number): Promise<string[]> =>
   (

@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, startWorkerProcess } from '@evalq/testing';
 import {
-  createDataset,
-  createModel,
-  createPrompt,
+  createJob,
   expectExactlyOnce,
   jobState,
   launchJob,
@@ -23,13 +21,7 @@ const bed = useWorkerTestBed('shutdown', async () => ({
   server: await startFakeOpenAIServer({ respond: () => 'ok' }),
 }));
 
-async function newJob(rows: number) {
-  return {
-    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
-    prompt_id: await createPrompt(bed.t),
-    dataset_id: await createDataset(bed.t, rows),
-  };
-}
+const newJob = (rows: number) => createJob(bed.t, bed.servers.server.url, rows);
 
 async function rowStatuses(model_id: number): Promise<Record<string, number>> {
   const rows = await bed.t.query<{ status: string; n: number }>(

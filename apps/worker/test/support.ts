@@ -64,6 +64,24 @@ export async function createPrompt(
   return prompt!.prompt_id;
 }
 
+/**
+ * A job's parts: a model served at `baseUrl` (with `model`'s name and config on top), a
+ * prompt, and a dataset of `rows` rows unless `dataset_id` names one. Not launched yet.
+ */
+export async function createJob(
+  t: TestDatabase,
+  baseUrl: string,
+  rows: number,
+  options: { model?: ModelSpec; dataset_id?: number } = {},
+): Promise<JobKey> {
+  const { model = {}, dataset_id } = options;
+  return {
+    model_id: await createModel(t, { ...model, config: { base_url: baseUrl, ...model.config } }),
+    prompt_id: await createPrompt(t),
+    dataset_id: dataset_id ?? (await createDataset(t, rows)),
+  };
+}
+
 /** Launches a job the way the API does: insert it (the trigger seeds its rows), then enqueue it. */
 export async function launchJob(
   t: TestDatabase,

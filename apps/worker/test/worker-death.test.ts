@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer } from '@evalq/testing';
 import {
-  createDataset,
-  createModel,
-  createPrompt,
+  createJob,
   expectExactlyOnce,
   jobState,
   launchJob,
@@ -20,15 +18,7 @@ const bed = useWorkerTestBed('worker-death', async () => ({
   server: await startFakeOpenAIServer({ respond: (prompt) => `answer to ${prompt}` }),
 }));
 
-async function newJob(rows: number) {
-  const dataset_id = await createDataset(bed.t, rows);
-  const key = {
-    model_id: await createModel(bed.t, { config: { base_url: bed.servers.server.url } }),
-    prompt_id: await createPrompt(bed.t),
-    dataset_id,
-  };
-  return key;
-}
+const newJob = (rows: number) => createJob(bed.t, bed.servers.server.url, rows);
 
 const heldBy = async (workerId: string): Promise<number> =>
   (
