@@ -150,9 +150,9 @@ export class ClaimLoop {
     metrics.rowsClaimed.inc(rows.length);
     log.debug({ rows: rows.length }, 'rows claimed');
     if (entry.status !== 'running') {
-      entry.status = 'running';
+      rotation.setStatus(entry, 'running');
       markJobRunning(this.#o.db, entry.key).catch((error: unknown) => {
-        entry.status = 'unknown';
+        rotation.setStatus(entry, 'unknown');
         log.warn(
           { err: errorSummary(error) },
           'could not mark the job running (its first prediction will)',

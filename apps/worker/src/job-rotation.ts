@@ -62,6 +62,11 @@ export class JobRotation {
     if (index < this.#cursor) this.#cursor -= 1;
   }
 
+  /** What this worker last learnt of the job's status (it marks a job running at its first claim). */
+  setStatus(entry: JobEntry, status: JobStatus | 'unknown'): void {
+    entry.status = status;
+  }
+
   markExhausted(entry: JobEntry): void {
     entry.exhausted = true;
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Per-model limits shared by every worker (docs/worker.md, "Shared limits"): at most
+ * Per-model limits shared by every worker (docs/worker.md, "Limits shared by all workers"): at most
  * `max_concurrency` calls in flight and at most `requests_per_minute` call starts per
  * minute across all workers together, and a pause of the model for everyone when its
  * provider answers 429. `CallLimits` is what the worker's parts use; the factory
