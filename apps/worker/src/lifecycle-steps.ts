@@ -1,4 +1,4 @@
-import { SECOND, type Logger } from '@evalq/core';
+import { SECOND, withTimeout, type Logger } from '@evalq/core';
 import { errorSummary } from './error-summary.js';
 
 /** Facts a step reports for the `worker stopped` log line (e.g. `{ releasedToPending: 3 }`). */
@@ -36,23 +36,16 @@ export async function runStopSteps(steps: readonly StopStep[], log: Logger): Pro
   const report: StopReport = { facts: {}, failed: [] };
   for (const step of steps) {
     const timeoutMs = step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const facts = await Promise.race([
+      const facts = await withTimeout(
         Promise.resolve().then(step.run),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`did not finish within ${timeoutMs} ms; moving on`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+        timeoutMs,
+        () => new Error(`did not finish within ${timeoutMs} ms; moving on`),
+      );
       if (facts) Object.assign(report.facts, facts);
     } catch (error) {
       report.failed.push(step.name);
       log.error({ err: errorSummary(error), step: step.name }, 'a stop step failed');
-    } finally {
-      clearTimeout(timer);
     }
   }
   return report;

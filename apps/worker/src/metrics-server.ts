@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@evalq/core';
+import { withTimeout, type Logger } from '@evalq/core';
 import type { Registry } from 'prom-client';
 import { errorSummary } from './error-summary.js';
 
@@ -101,22 +101,15 @@ async function readiness(
 ): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
+        await withTimeout(
           check(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-              CHECK_TIMEOUT_MS,
-            );
-          }),
-        ]);
+          CHECK_TIMEOUT_MS,
+          () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`),
+        );
         return [name, 'ok'] as const;
       } catch (error) {
         return [name, error instanceof Error ? error.message : String(error)] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

@@ -1,5 +1,5 @@
 import { QueueEvents, Worker as BullWorker } from 'bullmq';
-import { throttled, type Logger } from '@evalq/core';
+import { throttled, withTimeout, type Logger } from '@evalq/core';
 import { JOB_QUEUE_NAME, parseQueueJobId, type RunJobData } from '@evalq/queue';
 import { errorSummary } from './error-summary.js';
 import type { JobHint, JobWakeups } from './job-wakeups.js';
@@ -76,16 +76,10 @@ export class QueueWakeups implements JobWakeups {
     const closing: Promise<unknown>[] = [];
     if (this.#consumer) closing.push(this.#consumer.close());
     if (this.#events) closing.push(this.#events.close());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await withTimeout(
       Promise.allSettled(closing),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          this.#o.log.warn('the queue connections did not close in time; leaving them');
-          resolve();
-        }, CLOSE_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+      CLOSE_TIMEOUT_MS,
+      () => new Error('timeout'),
+    ).catch(() => this.#o.log.warn('the queue connections did not close in time; leaving them'));
   }
 }

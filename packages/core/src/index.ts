@@ -13,3 +13,4 @@ export { coerceError } from './errors/coerce-error.js';
 export { freePort } from './free-port.js';
 export { seededRandom } from './seeded-random.js';
 export { throttled } from './throttle.js';
+export { withTimeout } from './with-timeout.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { throttled, type Logger } from '@evalq/core';
+import { throttled, withTimeout, type Logger } from '@evalq/core';
 import { errorSummary } from '../error-summary.js';
 import { REDIS_WARNING_INTERVAL_MS } from '../redis-warnings.js';
 import {
@@ -149,20 +149,11 @@ export class RedisCallLimits implements CallLimits {
   async #withRedis<T>(command: () => Promise<T>): Promise<T> {
     if (this.#redis.status !== 'ready')
       throw new Error(`redis connection is ${this.#redis.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        command(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`redis did not answer within ${COMMAND_TIMEOUT_MS} ms`)),
-            COMMAND_TIMEOUT_MS,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withTimeout(
+      command(),
+      COMMAND_TIMEOUT_MS,
+      () => new Error(`redis did not answer within ${COMMAND_TIMEOUT_MS} ms`),
+    );
   }
 
   readonly #warnRedisDown = throttled(REDIS_WARNING_INTERVAL_MS, (error: unknown) =>
