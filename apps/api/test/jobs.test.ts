@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_DEFAULTS } from '@evalq/api';
 import { jobPath, seedCatalog, startTestApi, type TestApi } from './support/test-api.js';
-import { claimRows, processRows } from './support/simulated-worker.js';
+import { claimRows, processRows } from './support/claim-protocol.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -284,11 +284,11 @@ describe('DELETE /v1/jobs/:m/:p/:d (cancel)', () => {
     const sibling = { model_id: model_ids[1]!, prompt_id: prompt_ids[0]!, dataset_id };
     await processRows(api.t, key, 3);
     // One prediction stored without a dataset_id (the column is nullable): the job still owns it.
-    const [pending] = await claimRows(api.t, key, 1);
+    const [held] = await claimRows(api.t, key, 1);
     await api.t.query(
       `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time, status)
        VALUES ($1, $2, $3, NULL, 'x', 0.1, 'success')`,
-      [pending, key.model_id, key.prompt_id],
+      [held!.row_id, key.model_id, key.prompt_id],
     );
     await claimRows(api.t, key, 1);
     await processRows(api.t, sibling, 2);

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processRows } from './support/simulated-worker.js';
+import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type Reply, type TestApi } from './support/test-api.js';
 
 let api: TestApi;
@@ -75,7 +75,7 @@ describe('GET /v1/predictions', () => {
       status: 'success',
       error: null,
       prompt_tokens: 12,
-      formatted_prompt: 'Label: a "quoted", multi\nline ünïcode row',
+      formatted_prompt: 'Q: a "quoted", multi\nline ünïcode row',
     });
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
-import { processRows } from '../../api/test/support/simulated-worker.js';
+import { processRows } from '../../api/test/support/claim-protocol.js';
 import { runEvalq } from './support/run-evalq.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 

@@ -9,7 +9,7 @@ import {
   watchedPage,
 } from '../support/browser.js';
 import { startWorkers } from '../support/dashboard-workers.js';
-import { processRows } from '../support/simulated-worker.js';
+import { processRows } from '../support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 // A 1,000-job installation: the page shows every job, an event for one job redraws

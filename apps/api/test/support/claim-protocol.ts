@@ -1,0 +1,98 @@
+import type { JobKey } from '@evalq/core';
+import {
+  claimRows as claimJobRows,
+  finishRows as finishClaims,
+  type ClaimedRow,
+  type FinishResult,
+} from '@evalq/db';
+import { renderPrompt } from '@evalq/providers';
+import type { TestDatabase } from '@evalq/testing';
+
+/**
+ * Moves a job's rows through the worker's own claim protocol
+ * (packages/db/src/queries/claims.ts: claimRows, then finishRows with its fencing check),
+ * with answers the test chooses instead of a model call.
+ */
+
+/** The worker id the tests' claims carry. */
+const TEST_WORKER_ID = 'test-worker';
+
+/** Claims up to `count` pending rows of a job, in row order, as a worker does. */
+export function claimRows(t: TestDatabase, key: JobKey, count: number): Promise<ClaimedRow[]> {
+  return claimJobRows(t.db, key, count, TEST_WORKER_ID);
+}
+
+export interface FinishOptions {
+  outcome?: 'success' | 'failed';
+  /** The model's answer per row; by default the row's gold label (a correct answer). */
+  answer?: (row: { row_id: number; expected_prediction: string }) => string;
+  promptTokens?: number | null;
+  seconds?: number;
+}
+
+/**
+ * Stores a result for each claim through the worker's finish statement: the prompt is
+ * rendered from the job's template, a failed call stores an empty answer and its error.
+ */
+export async function finishRows(
+  t: TestDatabase,
+  key: JobKey,
+  claims: readonly ClaimedRow[],
+  options: FinishOptions = {},
+): Promise<FinishResult> {
+  if (claims.length === 0) return { finished: [], inserted: 0 };
+  const gold = await t.db
+    .selectFrom('rows')
+    .select(['row_id', 'expected_prediction'])
+    .where(
+      'row_id',
+      'in',
+      claims.map((claim) => claim.row_id),
+    )
+    .execute();
+  const expected = new Map(gold.map((row) => [row.row_id, row.expected_prediction]));
+  const { text: template } = await t.db
+    .selectFrom('prompts')
+    .select('text')
+    .where('prompt_id', '=', key.prompt_id)
+    .executeTakeFirstOrThrow();
+  const outcome = options.outcome ?? 'success';
+  const answer = options.answer ?? ((row) => row.expected_prediction);
+  return finishClaims(
+    t.db,
+    TEST_WORKER_ID,
+    claims.map((claim) => ({
+      ...key,
+      row_id: claim.row_id,
+      claim_attempt: claim.claim_attempt,
+      prediction:
+        outcome === 'failed'
+          ? ''
+          : answer({ row_id: claim.row_id, expected_prediction: expected.get(claim.row_id)! }),
+      prediction_time: options.seconds ?? 0.05,
+      status: outcome,
+      formatted_prompt: renderPrompt(template, claim.content),
+      error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
+      attempts: 1,
+      prompt_tokens: options.promptTokens ?? null,
+      completion_tokens: options.promptTokens == null ? null : 1,
+    })),
+  );
+}
+
+/** Claims and finishes `count` rows of a job in one go; returns the claimed row ids. */
+export async function processRows(
+  t: TestDatabase,
+  key: JobKey,
+  count: number,
+  options: FinishOptions = {},
+): Promise<number[]> {
+  const claims = await claimRows(t, key, count);
+  const { finished } = await finishRows(t, key, claims, options);
+  if (finished.length !== claims.length) {
+    throw new Error(
+      `the fencing check refused ${claims.length - finished.length} of this test's claims`,
+    );
+  }
+  return claims.map((claim) => claim.row_id).sort((a, b) => a - b);
+}
