@@ -157,6 +157,12 @@ describe('job progress', () => {
         'eta_s',
       ].sort(),
     );
+    const doc = await api.get('/openapi.json');
+    const documented =
+      doc.body.paths['/v1/jobs/{model_id}/{prompt_id}/{dataset_id}'].get.responses['200'].content[
+        'application/json'
+      ].schema.properties;
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(job.body).sort());
     expect(job.body).toMatchObject({
       ...key,
       status: 'running',
