@@ -176,9 +176,14 @@ describe('job progress', () => {
       accuracy: 0.8,
       finished_at: null,
     });
-    expect(job.body.rate_per_s).toBeGreaterThan(0);
-    expect(job.body.eta_s).toBeGreaterThan(0);
-    expect(Date.parse(job.body.started_at)).not.toBeNaN();
+    // The rate is rows done over the time from the first to the latest stored prediction
+    // (timestamps shown to the millisecond, so within 10%); the ETA is the 3 rows left at
+    // that rate, rounded up to a tenth of a second.
+    const elapsedS = (Date.parse(job.body.updated_at) - Date.parse(job.body.started_at)) / 1000;
+    expect(elapsedS).toBeGreaterThan(0);
+    expect(Math.abs(job.body.rate_per_s / (7 / elapsedS) - 1)).toBeLessThan(0.1);
+    const eta = Math.ceil((3 / job.body.rate_per_s) * 10) / 10;
+    expect(Math.abs(job.body.eta_s - eta)).toBeLessThanOrEqual(0.1 + 1e-9);
   });
 
   it('shows a finished job as done with eta 0', async () => {
