@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --only T1,T6]`: evalq's performance targets (SPEC §8,
- * issue "Benchmark and performance targets"). Starts its own fake model server, API
+ * `npm run bench [-- --quick] [-- --only T1,T6]`: evalq's performance targets
+ * (docs/performance.md). Starts its own fake model server, API
  * and workers against a database of its own; prints a table, then one JSON line.
  */
 import { parseArgs } from 'node:util';

@@ -34,7 +34,7 @@ export const API_DEFAULTS: Readonly<ApiConfig> = Object.freeze({
   shutdownGraceMs: 10 * SECOND,
 });
 
-/** The API's settings from its parsed environment (SPEC §6); the rest are defaults. */
+/** The API's settings from its parsed environment (README.md, "Configuration"); the rest are defaults. */
 export function apiConfigFromEnv(env: ApiEnv): ApiConfig {
   return Object.freeze({ ...API_DEFAULTS, apiToken: env.API_TOKEN });
 }

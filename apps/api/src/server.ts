@@ -57,7 +57,7 @@ export type ApiServer = FastifyInstance<
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The evalq HTTP API (SPEC §5), ready to `listen` or `inject`. Connections are
+ * The evalq HTTP API (docs/api.md), ready to `listen` or `inject`. Connections are
  * injected and stay the caller's; `close()` stops what the server itself started (the
  * progress poller, open SSE streams).
  */

@@ -122,7 +122,7 @@ describe('POST /v1/jobs (launch)', () => {
 });
 
 describe('job progress', () => {
-  it('reports the SPEC §5 progress object from the counters', async () => {
+  it('reports the progress object from the counters', async () => {
     const { dataset_id, model_ids, prompt_ids } = await catalog(10);
     const key = { model_id: model_ids[0]!, prompt_id: prompt_ids[0]!, dataset_id };
     await api.post('/v1/jobs', { dataset_id, model_ids, prompt_ids });

@@ -70,7 +70,7 @@ describe('backoffDelay', () => {
 });
 
 describe('parseWorkerConfig', () => {
-  it('applies the defaults of SPEC §6 and derives the lease timers', () => {
+  it('applies the documented defaults (README.md, docs/worker.md) and derives the lease timers', () => {
     const config = parseWorkerConfig({});
     expect(config).toMatchObject({
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/evalq',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@evalq/testing';
 
-// The documented schema (SPEC §1) and triggers (SPEC §2) exist exactly as documented.
+// The documented schema (docs/data-model.md) and triggers (docs/triggers.md) exist exactly as documented.
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@evalq/testing';
 
 // Each of the four documented triggers (and the added status log), driven through
-// plain SQL with no application code in between, as SPEC §2 requires.
+// plain SQL with no application code in between, as docs/triggers.md promises.
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { ValidationError } from '@evalq/core';
 
-/** The model clients evalq has (SPEC §4). */
+/** The model clients evalq has (docs/providers.md). */
 export const CLIENT_KINDS = ['openai', 'ollama', 'mock'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 

@@ -38,7 +38,7 @@ export function parseModelConfig(config: unknown): ModelConfig {
   );
 }
 
-/** The client for a model (SPEC §4): chosen by `library`, else `source`; config validated. */
+/** The client for a model (docs/providers.md): chosen by `library`, else `source`; config validated. */
 export function createModelClient(
   model: ModelDefinition,
   options: ModelClientOptions,

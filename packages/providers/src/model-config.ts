@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SECOND } from '@evalq/core';
 
 /**
- * `models.config` (SPEC §4): per-model settings, all optional. Unknown keys are
+ * `models.config` (docs/providers.md): per-model settings, all optional. Unknown keys are
  * rejected, so a typo (`max_retry`) is an error rather than a silently ignored setting.
  * No key holds a secret: `api_key_env` is the NAME of the environment variable that
  * holds the key, read by the worker at call time.

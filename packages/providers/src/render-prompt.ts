@@ -2,7 +2,7 @@
 const PLACEHOLDER = /\{\{\s*content\s*\}\}/g;
 
 /**
- * The exact text sent to the model for one row (SPEC §4): every `{{content}}` in the
+ * The exact text sent to the model for one row (docs/providers.md, "Prompts"): every `{{content}}` in the
  * template is replaced by the row's content; a template without the placeholder gets
  * the content appended after a blank line. The content is inserted literally (no `$&`
  * expansion, no escaping).

@@ -5,7 +5,7 @@ import { loadDashboardAssets } from '../dashboard/dashboard-assets.js';
 import { setDashboardSecurityHeaders } from '../dashboard/security-headers.js';
 
 /**
- * GET / — the operator dashboard (SPEC §7), and GET /dashboard/* — its scripts and
+ * GET / — the operator dashboard (docs/dashboard.md), and GET /dashboard/* — its scripts and
  * styles. Plain ES modules and CSS from apps/api/dashboard, read once at start-up. The
  * page holds no data: it reads everything through /v1 (asking for the token when
  * API_TOKEN is set), so it is served without one. Bodies are strings, so the ETag hook

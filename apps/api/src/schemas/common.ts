@@ -66,7 +66,7 @@ export const errorResponse = z
       details: z.unknown().describe('structured specifics, e.g. the fields at fault'),
     }),
   })
-  .describe('Every error (SPEC §5)');
+  .describe('Every error (docs/api.md, "Errors")');
 
 type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 503;
 

@@ -20,7 +20,7 @@ export const jobListQuery = z.object({
 
 const count = z.number().int().min(0);
 
-/** SPEC §5's progress object, field for field. Read in O(1) from the job's counters. */
+/** The progress object (docs/api.md), field for field. Read in O(1) from the job's counters. */
 export const progress = z
   .object({
     model_id: idSchema,

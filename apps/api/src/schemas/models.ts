@@ -60,7 +60,7 @@ function rejectSecrets(config: z.output<typeof modelConfigSchema>, ctx: z.Refine
 const configInput = modelConfigSchema
   .superRefine(rejectSecrets)
   .describe(
-    'per-model settings (SPEC §4); unknown keys are rejected, and no value may be a secret',
+    'per-model settings (docs/providers.md); unknown keys are rejected, and no value may be a secret',
   );
 
 const name = storableText({ max: 200, trim: true }).describe("the provider's model name");

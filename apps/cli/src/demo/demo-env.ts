@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { commonEnv } from '@evalq/core';
 
 /**
- * What `evalq demo` reads from the environment: where PostgreSQL and Redis are (SPEC §6
- * defaults), and whether real models are at hand.
+ * What `evalq demo` reads from the environment: where PostgreSQL and Redis are (the
+ * defaults of README.md, "Configuration"), and whether real models are at hand.
  */
 export const demoEnv = commonEnv.extend({
   API_TOKEN: z.string().min(1).optional(),

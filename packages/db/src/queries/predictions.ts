@@ -30,7 +30,7 @@ export interface PredictionRecord {
   content: string | null;
   expected_prediction: string | null;
   prediction: string;
-  /** SPEC §4: equal to the gold label after trimming and ignoring case; null when the call failed. */
+  /** Equal to the gold label after trimming and ignoring case (docs/providers.md); null when the call failed. */
   correct: boolean | null;
   status: PredictionOutcome;
   error: string | null;

@@ -7,9 +7,9 @@ export interface ModelsTable {
   /** openai, ollama, mock, … */
   source: string;
   description: string | null;
-  /** The client to use when known; else chosen by `source` (SPEC §4). */
+  /** The client to use when known; else chosen by `source` (docs/providers.md). */
   library: Generated<string>;
-  /** Per-model settings (SPEC §4). Never holds a secret, only `api_key_env`, a variable name. */
+  /** Per-model settings (docs/providers.md). Never holds a secret, only `api_key_env`, a variable name. */
   config: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: Generated<Date>;
 }
