@@ -5,15 +5,12 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Page, Prediction } from '../api-types.js';
 import { clientFromEnv } from '../client.js';
-import { jobKey, positiveId } from '../parse-options.js';
+import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';
+import { positiveId } from '../parse-options.js';
 import { say } from '../output.js';
 import { formatTable } from '../table.js';
 
-interface ResultsOptions {
-  job?: { model_id: number; prompt_id: number; dataset_id: number };
-  dataset?: number;
-  model?: number;
-  prompt?: number;
+interface ResultsOptions extends JobFilterOptions {
   status?: 'success' | 'failed';
   format: 'table' | 'csv' | 'jsonl';
   limit: number;
@@ -21,13 +18,11 @@ interface ResultsOptions {
 }
 
 export function registerResults(program: Command): void {
-  program
-    .command('results')
-    .description('predictions with their rows: a table, or a full CSV / JSONL export (streamed)')
-    .option('--job <model/prompt/dataset>', 'one job', jobKey)
-    .option('--dataset <id>', 'only this dataset', positiveId)
-    .option('--model <id>', 'only this model', positiveId)
-    .option('--prompt <id>', 'only this prompt', positiveId)
+  addJobFilterOptions(
+    program
+      .command('results')
+      .description('predictions with their rows: a table, or a full CSV / JSONL export (streamed)'),
+  )
     .option('--status <status>', 'success or failed', (value) => {
       if (value !== 'success' && value !== 'failed')
         throw new InvalidArgumentError('expected success or failed');

@@ -2,28 +2,18 @@ import type { Command } from 'commander';
 import type { Page, Progress } from '../api-types.js';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
-import { jobKey, positiveId } from '../parse-options.js';
+import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';
 import { say } from '../output.js';
 import { watchJobs } from '../watch-progress.js';
 
-interface StatusOptions {
-  dataset?: number;
-  model?: number;
-  prompt?: number;
-  job?: { model_id: number; prompt_id: number; dataset_id: number };
+interface StatusOptions extends JobFilterOptions {
   status?: string;
   watch?: boolean;
   json?: boolean;
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('jobs and their progress')
-    .option('--dataset <id>', 'only this dataset', positiveId)
-    .option('--model <id>', 'only this model', positiveId)
-    .option('--prompt <id>', 'only this prompt', positiveId)
-    .option('--job <model/prompt/dataset>', 'only this job', jobKey)
+  addJobFilterOptions(program.command('status').description('jobs and their progress'))
     .option('--status <status>', 'only pending, running or done jobs')
     .option('--watch', 'follow the unfinished jobs until they are done')
     .option('--json', 'print the progress objects as JSON')
