@@ -1,6 +1,6 @@
--- The tables of the product's original database documentation (SPEC §1), exactly as
--- documented: names, types, nullability, defaults, keys and foreign keys. Later
--- migrations only ADD to them; nothing here is renamed, retyped or dropped.
+-- The tables of the product's original database documentation (docs/data-model.md),
+-- exactly as documented: names, types, nullability, defaults, keys and foreign keys.
+-- Later migrations only ADD to them; nothing here is renamed, retyped or dropped.
 
 CREATE TABLE datasets (
     dataset_id  serial PRIMARY KEY,

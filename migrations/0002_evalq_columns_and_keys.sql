@@ -1,8 +1,8 @@
--- What evalq adds to the documented tables (SPEC §1 allows added columns, keys and
--- indexes). Every added column is nullable or has a default.
+-- What evalq adds to the documented tables (docs/data-model.md: columns, keys and
+-- indexes may be added). Every added column is nullable or has a default.
 
--- Per-model settings (SPEC §4). Holds the NAME of the environment variable with the
--- API key (api_key_env), never a key.
+-- Per-model settings (docs/providers.md). Holds the NAME of the environment variable
+-- with the API key (api_key_env), never a key.
 ALTER TABLE models
     ADD COLUMN config jsonb NOT NULL DEFAULT '{}',
     ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();

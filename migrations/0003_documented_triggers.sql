@@ -1,5 +1,5 @@
--- The four documented triggers (SPEC §2): names, timing, events and functions exactly
--- as documented. The bodies implement the documented PURPOSE; docs/triggers.md puts
+-- The four documented triggers: names, timing, events and functions exactly as
+-- documented. The bodies implement the documented PURPOSE; docs/triggers.md puts
 -- each beside the documented text and gives the reason for every difference.
 
 -- 1. A new job seeds one pending predictionstatus row per row of its dataset, and
