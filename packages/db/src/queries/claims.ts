@@ -74,6 +74,18 @@ function heldTable(claims: readonly HeldClaim[]): RawBuilder<unknown> {
 }
 
 /**
+ * The fencing check, the one condition under which a worker may still act on a row:
+ * `ps` is the claim's row, still `in_progress` under this worker and this attempt.
+ * `claim` names the relation holding (row_id, model_id, prompt_id, attempt).
+ */
+function stillHeld(workerId: string, claim: 'h' | 'i'): RawBuilder<unknown> {
+  const column = (name: string) => sql.ref(`${claim}.${name}`);
+  return sql`ps.row_id = ${column('row_id')} AND ps.model_id = ${column('model_id')}
+         AND ps.prompt_id = ${column('prompt_id')} AND ps.status = 'in_progress'
+         AND ps.claimed_by = ${workerId} AND ps.attempt = ${column('attempt')}`;
+}
+
+/**
  * Re-asserts `in_progress` on the rows this worker still holds, so the documented
  * trigger re-stamps in_progress_time and the lease does not expire while calls run.
  * `SKIP LOCKED`: a row being finished right now is skipped rather than waited for (a
@@ -90,9 +102,7 @@ export async function heartbeatClaims(
     WITH held AS (
       SELECT ps.row_id, ps.model_id, ps.prompt_id
         FROM ${heldTable(claims)}
-        JOIN predictionstatus ps
-          ON ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
-       WHERE ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt
+        JOIN predictionstatus ps ON ${stillHeld(workerId, 'h')}
        ORDER BY ps.row_id, ps.model_id, ps.prompt_id
        FOR UPDATE OF ps SKIP LOCKED
     )
@@ -157,10 +167,7 @@ export async function releaseClaims(
     UPDATE predictionstatus ps
        SET status = 'pending', claimed_by = NULL
       FROM ${heldTable(claims)}
-     WHERE ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
-       AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt`.execute(
-    db,
-  );
+     WHERE ${stillHeld(workerId, 'h')}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -221,8 +228,7 @@ export async function finishRows(
       UPDATE predictionstatus ps
          SET status = 'done'
         FROM input i
-       WHERE ps.row_id = i.row_id AND ps.model_id = i.model_id AND ps.prompt_id = i.prompt_id
-         AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = i.attempt
+       WHERE ${stillHeld(workerId, 'i')}
       RETURNING ps.row_id, ps.model_id, ps.prompt_id
     ), inserted AS (
       INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
