@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { sqlState, SQLSTATE } from './postgres-errors.js';
 import { MigrationError } from './migration-error.js';
+import { appliedChecksumMatches } from './reworded-migrations.js';
 
 /** migrations/ at the repository root, from both src/ and dist/ of this package. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
@@ -127,7 +128,7 @@ function checkAppliedMatchFiles(
           'this database was migrated by a newer evalq. Run that version, or restore the file.',
       );
     }
-    if (file.checksum !== row.checksum) {
+    if (!appliedChecksumMatches(file.name, file.checksum, row.checksum)) {
       throw new MigrationError(
         'MIGRATION_EDITED',
         `migrations/${file.name}.sql was edited after it was applied to this database ` +

@@ -33,11 +33,15 @@ async function copyOfMigrations(): Promise<string> {
   return dir;
 }
 
-async function query<R extends pg.QueryResultRow>(name: string, sql: string): Promise<R[]> {
+async function query<R extends pg.QueryResultRow>(
+  name: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: databaseUrl(name) });
   await client.connect();
   try {
-    return (await client.query<R>(sql)).rows;
+    return (await client.query<R>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -108,6 +112,33 @@ describe('npm run migrate', () => {
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as MigrationError).code).toBe('MIGRATION_EDITED');
     expect((error as Error).message).toMatch(/0002_evalq_columns_and_keys\.sql was edited/);
+  });
+
+  it('accepts a database migrated before the comments of 0001–0003 were reworded, and nothing else', async () => {
+    const name = freshDatabaseName();
+    await migrate({ databaseUrl: databaseUrl(name) });
+    // The checksums an earlier evalq stored for these files (their statements are unchanged).
+    const earlier: Record<string, string> = {
+      '0001_documented_tables': '335153e118a5c38aa159e3719bb01626b1ada3b035b163339739dc3a5af65d2a',
+      '0002_evalq_columns_and_keys':
+        'a81e246d542049363efc1899476b9eb11a1b8adf4992d42996d0fd24d27ced6f',
+      '0003_documented_triggers':
+        'f87cde54806143e436a86aa540d69c0c0ef5eeb05a7c9edbf9a646bd2d769d8e',
+    };
+    for (const [file, checksum] of Object.entries(earlier)) {
+      await query(name, 'UPDATE evalq_migrations SET checksum = $1 WHERE name = $2', [
+        checksum,
+        file,
+      ]);
+    }
+    const result = await migrate({ databaseUrl: databaseUrl(name) });
+    expect(result.applied).toEqual([]);
+
+    await query(name, "UPDATE evalq_migrations SET checksum = repeat('0', 64) WHERE name = $1", [
+      '0003_documented_triggers',
+    ]);
+    const error = await migrate({ databaseUrl: databaseUrl(name) }).catch((e: unknown) => e);
+    expect((error as MigrationError).code).toBe('MIGRATION_EDITED');
   });
 
   it('applies a new file on top, and leaves nothing of a file that fails', async () => {
