@@ -1,0 +1,6 @@
+export {
+  startLocalPostgres,
+  type LocalPostgres,
+  type LocalPostgresOptions,
+} from './local-postgres.js';
+export { LocalPostgresError, type LocalPostgresErrorCode } from './local-postgres-error.js';
