@@ -2,6 +2,7 @@ import { createJobQueue, createRedisConnection } from '@evalq/queue';
 import { coerceError, type ApiEnv, type Logger } from '@evalq/core';
 import { createPool } from '@evalq/db';
 import { apiConfigFromEnv, type ApiConfig } from './config.js';
+import { assertSafeExposure } from './exposure.js';
 import { createApiServer, type ApiServer } from './server.js';
 
 export interface RunningApi {
@@ -21,6 +22,7 @@ export async function startApi(
   logger: Logger,
   overrides: Partial<ApiConfig> = {},
 ): Promise<RunningApi> {
+  assertSafeExposure(env.HOST, env.API_TOKEN);
   const pool = createPool({
     connectionString: env.DATABASE_URL,
     applicationName: 'evalq-api',

@@ -10,6 +10,7 @@ import { registerWorker } from './commands/worker.js';
 import { registerModels } from './commands/models.js';
 import { registerPrompts } from './commands/prompts.js';
 import { registerResults } from './commands/results.js';
+import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 
 /** The `evalq` command line: every subcommand registers itself here. */
@@ -34,5 +35,6 @@ export function buildProgram(): Command {
   registerLeaderboard(program);
   registerJobActions(program);
   registerDemo(program);
+  registerServe(program);
   return program;
 }

@@ -26,6 +26,14 @@ const redisUrl = z
   .string()
   .regex(/^rediss?:\/\//, 'must be a redis:// URL, e.g. redis://127.0.0.1:6379');
 
+/** A redis:// URL, or `none` for queue-less mode (docs/local-mode.md). */
+const redisUrlOrNone = z
+  .string()
+  .regex(
+    /^(rediss?:\/\/|none$)/,
+    'must be a redis:// URL (e.g. redis://127.0.0.1:6379), or none for queue-less mode',
+  );
+
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/evalq';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -44,8 +52,20 @@ export const commonEnv = databaseEnv.extend({
 
 export const apiEnv = commonEnv.extend({
   PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Loopback by default; another address also needs API_TOKEN (apps/api/src/exposure.ts). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   API_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+});
+
+/**
+ * What `evalq demo` and `evalq serve` read besides the rest: unset DATABASE_URL and
+ * REDIS_URL mean "nothing but Node" (docs/local-mode.md), so they have no default here.
+ */
+export const localModeEnv = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  REDIS_URL: redisUrlOrNone.optional(),
+  /** Where the embedded PostgreSQL keeps its data, relative to the current directory. */
+  EVALQ_HOME: z.string().min(1).default('.evalq'),
 });
 
 export const workerEnv = commonEnv.extend({
@@ -58,3 +78,4 @@ export const workerEnv = commonEnv.extend({
 export type CommonEnv = z.output<typeof commonEnv>;
 export type ApiEnv = z.output<typeof apiEnv>;
 export type WorkerEnv = z.output<typeof workerEnv>;
+export type LocalModeEnv = z.output<typeof localModeEnv>;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { commonEnv } from '@evalq/core';
+import { commonEnv, localModeEnv } from '@evalq/core';
 
 /**
- * What `evalq demo` reads from the environment: where PostgreSQL and Redis are (the
- * defaults of README.md, "Configuration"), and whether real models are at hand.
+ * What `evalq demo` reads from the environment: where PostgreSQL and Redis are (unset:
+ * the embedded PostgreSQL in EVALQ_HOME, docs/local-mode.md), and whether real models
+ * are at hand.
  */
-export const demoEnv = commonEnv.extend({
+export const demoEnv = commonEnv.extend(localModeEnv.shape).extend({
   API_TOKEN: z.string().min(1).optional(),
   /** The workers' grace on stop; shorter than a worker's own default, so Ctrl-C is quick. */
   SHUTDOWN_GRACE_SECONDS: z

@@ -23,6 +23,7 @@ import { describeExit } from './service-process.js';
 import { checkProvider } from './provider-check.js';
 import { sampleRows } from './sample-dataset.js';
 import { checkServices } from './service-check.js';
+import { openLocalDatabase, type LocalDatabase } from '../local/local-database.js';
 
 export interface DemoOptions {
   provider: DemoProvider;
@@ -75,6 +76,7 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
   let exitCode = 1;
   let closing: string | undefined;
   const launched: DemoContext['launched'] = {};
+  const opened: DemoContext['opened'] = {};
   try {
     ({ exitCode, closing } = await demoSteps({
       env,
@@ -83,6 +85,7 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
       guard,
       signal: interrupt.signal,
       launched,
+      opened,
     }));
   } catch (error) {
     exitCode = reportFailure(error);
@@ -115,6 +118,11 @@ export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<numbe
         );
       }
     }
+    if (opened.database?.embedded) {
+      await opened.database.close();
+      if (exitCode === 0)
+        say('✓ stopped the embedded PostgreSQL (its data stays for the next run)');
+    }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -131,6 +139,8 @@ interface DemoContext {
   signal: AbortSignal;
   /** Set once jobs are launched: a stop after that leaves them unfinished. */
   launched: { datasetId?: number };
+  /** Set once the database is open: closed after the services stop. */
+  opened: { database?: LocalDatabase };
 }
 
 /** How the steps ended, and what to print once everything is stopped. */
@@ -146,6 +156,7 @@ async function demoSteps({
   guard,
   signal,
   launched,
+  opened,
 }: DemoContext): Promise<StepsResult> {
   const catalog = demoCatalog(options.provider, env);
   const rows = options.rows ?? catalog.defaultRows;
@@ -157,6 +168,11 @@ async function demoSteps({
   );
   offerRealModels(env, options.provider);
 
+  if (env.REDIS_URL === undefined || env.REDIS_URL === 'none') {
+    warn('evalq demo: needs Redis for now: set REDIS_URL (e.g. redis://127.0.0.1:6379).');
+    warn('Nothing was started.');
+    return { exitCode: 1 };
+  }
   const problems = await guard(checkServices(env.DATABASE_URL, env.REDIS_URL));
   if (problems.length > 0) {
     for (const problem of problems) warn(`evalq demo: ${problem}`);
@@ -169,14 +185,19 @@ async function demoSteps({
     warn('Nothing was started.');
     return { exitCode: 1 };
   }
+  const databaseStartedAt = performance.now();
+  const database = await guard(openLocalDatabase(env));
+  opened.database = database;
   say(
-    `✓ PostgreSQL and Redis answer (${redactUrl(env.DATABASE_URL)}, ${redactUrl(env.REDIS_URL)})`,
+    database.embedded
+      ? `✓ PostgreSQL: ${database.description} in ${seconds(databaseStartedAt)} s; Redis at ${redactUrl(env.REDIS_URL)}`
+      : `✓ PostgreSQL and Redis answer (${database.description}, ${redactUrl(env.REDIS_URL)})`,
   );
 
-  const migrated = await guard(migrate({ databaseUrl: env.DATABASE_URL }));
-  const database = decodeURIComponent(new URL(env.DATABASE_URL).pathname.slice(1));
+  const migrated = await guard(migrate({ databaseUrl: database.url }));
+  const databaseName = decodeURIComponent(new URL(database.url).pathname.slice(1));
   say(
-    `✓ database ${database} ` +
+    `✓ database ${databaseName} ` +
       (migrated.databaseCreated
         ? `created, ${migrated.applied.length} migrations applied`
         : migrated.applied.length > 0
@@ -187,7 +208,7 @@ async function demoSteps({
   const startedAt = performance.now();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: env.DATABASE_URL,
+    DATABASE_URL: database.url,
     REDIS_URL: env.REDIS_URL,
     QUEUE_PREFIX: env.QUEUE_PREFIX,
     // Kept for a failure report, never shown otherwise: info is enough to tell why.
@@ -254,7 +275,7 @@ async function demoSteps({
     exitCode: 0,
     closing:
       `Dataset ${dataset.dataset_id} and its predictions stay in the database. To see them again, ` +
-      'start the API (npm run api), then:\n' +
+      'run `npm start` (the API, its dashboard and workers on the same database), then:\n' +
       `  npm run evalq -- leaderboard --dataset ${dataset.dataset_id}\n` +
       `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv`,
   };

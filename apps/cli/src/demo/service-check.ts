@@ -2,29 +2,34 @@ import { probeDatabaseServer, redactUrl } from '@evalq/db';
 import { probeRedis } from '@evalq/queue';
 
 /**
- * Checks that PostgreSQL and Redis answer before the demo starts anything. Returns
- * what a person should read when they do not: which one, why, and how to start it.
+ * Checks that the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL answer before
+ * the demo starts anything; one left undefined is not contacted at all. Returns what a
+ * person should read when they do not: which one, why, and how to start it.
  */
-export async function checkServices(databaseUrl: string, redisUrl: string): Promise<string[]> {
+export async function checkServices(
+  databaseUrl: string | undefined,
+  redisUrl: string | undefined,
+): Promise<string[]> {
+  const ok = { ok: true } as const;
   const [database, redis] = await Promise.all([
-    probeDatabaseServer(databaseUrl),
-    probeRedis(redisUrl),
+    databaseUrl === undefined ? ok : probeDatabaseServer(databaseUrl),
+    redisUrl === undefined ? ok : probeRedis(redisUrl),
   ]);
   const problems: string[] = [];
-  if (!database.ok) {
+  if (!database.ok && databaseUrl !== undefined) {
     const where = redactUrl(databaseUrl);
     problems.push(
       database.answered
         ? `PostgreSQL at ${where} refused the connection (${database.reason}): fix DATABASE_URL.`
         : [
             `PostgreSQL does not answer at ${where} (${database.reason}).`,
-            'Start it, or point DATABASE_URL at a running server:',
+            'Start it, point DATABASE_URL at a running server, or unset it to use an embedded one:',
             '  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start    # Debian/Ubuntu, as root',
             '  docker run -d --name evalq-postgres -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15',
           ].join('\n'),
     );
   }
-  if (!redis.ok) {
+  if (!redis.ok && redisUrl !== undefined) {
     const where = redactUrl(redisUrl);
     problems.push(
       redis.answered

@@ -1,0 +1,129 @@
+import { coerceError, ConfigError, createLogger, type ApiEnv, type Logger } from '@evalq/core';
+import { migrate } from '@evalq/db';
+import type { z } from 'zod';
+import { say } from '../output.js';
+import { openLocalDatabase, type LocalDatabase } from '../local/local-database.js';
+import type { serveEnv } from './serve-env.js';
+
+export interface ServeOptions {
+  workers: number;
+}
+
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `evalq serve`: the API (with its dashboard) and `workers` workers in this one process,
+ * on the database DATABASE_URL names or an embedded one (docs/local-mode.md). SIGTERM or
+ * SIGINT stops everything in order: the API stops accepting and the workers hand their
+ * claims back, then the embedded PostgreSQL stops. A second signal exits at once.
+ */
+export async function runServe(
+  env: z.output<typeof serveEnv>,
+  processEnv: NodeJS.ProcessEnv,
+  options: ServeOptions,
+): Promise<void> {
+  const logger = createLogger({ level: env.LOG_LEVEL, name: 'serve' });
+  // Stopped in reverse order of start.
+  const parts: Part[] = [];
+  let stopping: Promise<void> | undefined;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  const stopAll = () => {
+    stopping ??= (async () => {
+      const [database, ...rest] = parts;
+      // The API and the workers stop together; the database last, once its clients are gone.
+      await Promise.all(rest.map((part) => stopPart(part, logger)));
+      if (database) await stopPart(database, logger);
+    })().finally(resolveStopped);
+    return stopping;
+  };
+  const onUnhandled = (reason: unknown) => {
+    logger.fatal({ err: coerceError(reason) }, 'unhandled promise rejection: stopping');
+    process.exitCode = 1;
+    void stopAll();
+  };
+  process.on('unhandledRejection', onUnhandled);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush();
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping (send it again to exit at once)');
+    void stopAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    if (env.REDIS_URL === undefined || env.REDIS_URL === 'none') {
+      throw new ConfigError(
+        'REDIS_URL: evalq serve needs Redis for now; set REDIS_URL (e.g. redis://127.0.0.1:6379).',
+      );
+    }
+    const database = await openLocalDatabase(env);
+    parts.push({ name: 'PostgreSQL', stop: () => database.close() });
+    await migrate({ databaseUrl: database.url });
+    await startParts(env, processEnv, options, database, env.REDIS_URL, parts);
+    say(
+      `evalq serve: API and dashboard on http://${hostForUrl(env.HOST)}:${env.PORT}/ with ${options.workers} ` +
+        `worker${options.workers === 1 ? '' : 's'}; ${database.description}. Ctrl-C stops it.`,
+    );
+    await stopped;
+    logger.info('stopped');
+  } catch (error) {
+    await stopAll();
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
+async function startParts(
+  env: z.output<typeof serveEnv>,
+  processEnv: NodeJS.ProcessEnv,
+  options: ServeOptions,
+  database: LocalDatabase,
+  redisUrl: string,
+  parts: Part[],
+): Promise<void> {
+  const [{ startApi }, { parseWorkerConfig, startWorker }] = await Promise.all([
+    import('@evalq/api'),
+    import('@evalq/worker'),
+  ]);
+  const shared = { ...processEnv, DATABASE_URL: database.url, REDIS_URL: redisUrl };
+  const apiSettings: ApiEnv = { ...env, DATABASE_URL: database.url, REDIS_URL: redisUrl };
+  const api = await startApi(apiSettings, createLogger({ level: env.LOG_LEVEL, name: 'api' }));
+  parts.push({ name: 'the API', stop: () => api.close() });
+  for (let i = 1; i <= options.workers; i += 1) {
+    const config = parseWorkerConfig(shared);
+    const worker = await startWorker(config, {
+      env: processEnv,
+      logger: createLogger({
+        level: config.logLevel,
+        name: 'worker',
+        bindings: { workerId: config.workerId },
+      }),
+    });
+    parts.push({ name: `worker ${i}`, stop: () => worker.stop() });
+  }
+}
+
+async function stopPart(part: Part, logger: Logger): Promise<void> {
+  try {
+    await part.stop();
+  } catch (error) {
+    logger.warn({ err: coerceError(error), part: part.name }, 'error while stopping');
+  }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
