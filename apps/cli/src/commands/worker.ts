@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runWorkerProcess } from '@evalq/worker';
 
 export function registerWorker(program: Command): void {
   program
@@ -10,6 +9,8 @@ export function registerWorker(program: Command): void {
         'SIGTERM stops it gracefully)',
     )
     .action(async () => {
+      // Loaded here, not at start-up: the client commands should not pay for the worker.
+      const { runWorkerProcess } = await import('@evalq/worker');
       await runWorkerProcess(process.env);
     });
 }
