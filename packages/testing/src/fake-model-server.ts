@@ -38,6 +38,8 @@ export interface RecordedRequest {
   authorization: string | undefined;
   /** The parsed request body (model options such as temperature). */
   body: Record<string, unknown>;
+  /** Which TCP connection carried it (1 for the first accepted, and so on): keep-alive shows as reuse. */
+  connection: number;
 }
 
 export interface FakeModelServer {
@@ -166,6 +168,8 @@ async function startFakeServer(
   let inFlight = 0;
   let peakInFlight = 0;
 
+  const connectionIds = new WeakMap<object, number>();
+
   function answer(req: IncomingMessage, res: ServerResponse, raw: string, at: number): void {
     let body: Record<string, unknown> = {};
     try {
@@ -208,7 +212,15 @@ async function startFakeServer(
     }
     requestCount += 1;
     if (behaviour.record) {
-      requests.push({ at, model, prompt, status, authorization: req.headers.authorization, body });
+      requests.push({
+        at,
+        model,
+        prompt,
+        status,
+        authorization: req.headers.authorization,
+        body,
+        connection: connectionIds.get(req.socket) ?? 0,
+      });
     }
     const send = (): void => {
       inFlight -= 1;
@@ -227,8 +239,11 @@ async function startFakeServer(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8'), at));
   });
-  server.on('connection', () => {
+  let connectionsEver = 0;
+  server.on('connection', (socket) => {
     connectionCount += 1;
+    connectionsEver += 1;
+    connectionIds.set(socket, connectionsEver);
   });
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
