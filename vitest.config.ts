@@ -24,6 +24,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     globalSetup: [here('./packages/testing/src/global-setup.ts')],
+    reporters: ['default', here('./packages/testing/src/ci-skip-reporter.ts')],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -4,9 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@evalq/core';
 import { createPool } from '@evalq/db';
 import { createJobQueue, createRedisConnection } from '@evalq/queue';
-import { TEST_REDIS_URL, TEST_SERVER_URL, uniqueQueuePrefix } from '@evalq/testing';
+import { TEST_REDIS_URL, TEST_SERVER_URL, uniqueQueuePrefix, requireRedis } from '@evalq/testing';
 import { createApiServer, type ApiServer } from '@evalq/api';
 import { startTestApi, type TestApi } from './support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // When PostgreSQL goes away the API says so (503, retry later) instead of a 500, and
 // it comes back by itself when the database does, without a restart.

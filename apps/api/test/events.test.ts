@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processRows } from './support/claim-protocol.js';
 import { jobPath, seedCatalog, startTestApi, type TestApi } from './support/test-api.js';
+import { requireRedis } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 interface ServerSentEvent {
   event: string;

@@ -5,6 +5,10 @@ import { createWorkerMetrics } from '@evalq/worker';
 import { processRows } from './support/claim-protocol.js';
 import { readQuery, TARGET_LABELS } from './support/promql.js';
 import { seedCatalog, startTestApi, type TestApi } from './support/test-api.js';
+import { requireRedis } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // The Grafana dashboard of `docker compose --profile monitoring`
 // (deploy/grafana/dashboards/evalq.json, docs/operations.md) must load in Grafana and

@@ -2,6 +2,10 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type Reply, type TestApi } from './support/test-api.js';
+import { requireRedis } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 let api: TestApi;
 let dataset_id: number;

@@ -2,6 +2,10 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support/test-api.js';
+import { requireRedis } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 let api: TestApi;
 beforeAll(async () => {

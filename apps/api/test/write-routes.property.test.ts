@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCatalog, startTestApi, type Reply, type TestApi } from './support/test-api.js';
+import { requireRedis } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // Random bodies thrown at every write route: the API may refuse them (4xx, in the
 // error shape) or accept them, but never answers 5xx, and a refused request changes

@@ -4,9 +4,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, startWorkerProcess, TEST_REDIS_URL, type WorkerProcess } from '@evalq/testing';
+import {
+  killAll,
+  startWorkerProcess,
+  TEST_REDIS_URL,
+  type WorkerProcess,
+  requireRedis,
+} from '@evalq/testing';
 import { runEvalq } from './support/run-evalq.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // An operator's whole evaluation through the built `evalq` command: a real API over
 // HTTP and two real worker processes that call the built-in mock model.

@@ -4,10 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
+import {
+  deleteKeysWithPrefix,
+  requireRedis,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+} from '@evalq/testing';
 import { processRows } from '../../api/test/support/claim-protocol.js';
 import { runEvalq } from './support/run-evalq.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // The built `evalq` command, run as a child process against a real API, as an operator runs it.
 

@@ -12,7 +12,11 @@ import {
   uniqueQueuePrefix,
   type FakeModelServer,
   type TestDatabase,
+  requireRedis,
 } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // `evalq demo` as a person runs it (`npm run demo` runs exactly this), as a child
 // process against this file's own database and Redis prefix.

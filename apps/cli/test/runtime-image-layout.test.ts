@@ -15,7 +15,11 @@ import {
   TEST_SERVER_URL,
   uniqueQueuePrefix,
   type WorkerProcess,
+  requireRedis,
 } from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // There is no Docker engine here, so this runs evalq the way the Dockerfile's runtime
 // stage lays it out: the built tree with every src/ and test/ folder and source map

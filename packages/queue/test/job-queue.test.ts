@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJobQueue, enqueueJob, parseQueueJobId, queueJobId } from '@evalq/queue';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
+import {
+  deleteKeysWithPrefix,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+  requireRedis,
+} from '@evalq/testing';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 const prefix = uniqueQueuePrefix('queue');
 const queue = createJobQueue({ url: TEST_REDIS_URL }, prefix);

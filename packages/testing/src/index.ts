@@ -3,3 +3,4 @@ export * from './redis-prefix.js';
 export * from './fake-model-server.js';
 export * from './worker-process.js';
 export * from './process-environment.js';
+export { redisUnavailable } from './test-services.js';

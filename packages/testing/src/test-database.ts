@@ -1,49 +1,71 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import {
   createDb,
   createPool,
-  DEFAULT_MIGRATIONS_DIR,
   migrate,
   sqlState,
   SQLSTATE,
   type Database,
 } from '@evalq/db';
+import { DEFAULT_TEST_SERVER_URL } from './test-services.js';
 
-/** The server tests run against. Override with TEST_DATABASE_URL (any database on it works). */
-export const TEST_SERVER_URL =
-  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The server tests run against. Override with TEST_DATABASE_URL (any database on it
+ * works); where none answers, the global setup starts an embedded one and sets it.
+ */
+export const TEST_SERVER_URL = testServerUrl();
+
+/** TEST_SERVER_URL as the environment says now (the global setup may change it). */
+function testServerUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_SERVER_URL;
+}
 
 const TEST_DB_PREFIX = 'evalq_t_';
+/** Templates are per test run: `evalq_tpl_<epoch>_<random>`, dropped by the run's teardown. */
+const TEMPLATE_PREFIX = 'evalq_tpl_';
+/** Test and template databases older than this were left by a run that was killed. */
 const STALE_AFTER_SECONDS = 6 * 3600;
+/** Names this run's template for every test file (set by the global setup). */
+export const TEMPLATE_VARIABLE = 'EVALQ_TEST_TEMPLATE';
 
 /** A database name on the test server, as a postgres:// URL. */
 export function databaseUrl(name: string): string {
-  const url = new URL(TEST_SERVER_URL);
+  const url = new URL(testServerUrl());
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 /**
- * The template every test database is cloned from. Its name carries a hash of
- * migrations/, so editing or adding a migration builds a new template.
+ * A new name for this run's template. Each run builds and drops its own, so runs of
+ * other checkouts sharing the server (with other migrations, or tearing down at another
+ * time) never clone, lock or drop one another's.
  */
-export function templateDatabaseName(migrationsDir = DEFAULT_MIGRATIONS_DIR): string {
-  const hash = createHash('sha256');
-  for (const name of readdirSync(migrationsDir).sort()) {
-    hash.update(name).update(readFileSync(join(migrationsDir, name)));
-  }
-  return `evalq_template_${hash.digest('hex').slice(0, 16)}`;
+export function newTemplateName(): string {
+  return `${TEMPLATE_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Builds the template with `migrate` (the same code `npm run migrate` runs) when missing. */
-export async function prepareTemplateDatabase(): Promise<string> {
-  const name = templateDatabaseName();
-  await migrate({ databaseUrl: databaseUrl(name) });
+/** Builds the template with `migrate` (the same code `npm run migrate` runs). */
+export async function prepareTemplateDatabase(name: string): Promise<void> {
   await dropStaleTestDatabases();
+  await migrate({ databaseUrl: databaseUrl(name) });
+}
+
+/** Drops this run's template (the teardown of the global setup). */
+export async function dropTemplateDatabase(name: string): Promise<void> {
+  await withAdmin((admin) =>
+    admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+  );
+}
+
+function templateDatabaseName(): string {
+  const name = process.env[TEMPLATE_VARIABLE];
+  if (!name) {
+    throw new Error(
+      `${TEMPLATE_VARIABLE} is not set: run the tests through vitest (its global setup builds the template)`,
+    );
+  }
   return name;
 }
 
@@ -117,13 +139,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 async function dropStaleTestDatabases(): Promise<void> {
   await withAdmin(async (admin) => {
-    const { rows } = await admin.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${TEST_DB_PREFIX}%`],
+    const { rows } = await admin.query<{ datname: string; prefix: string }>(
+      `SELECT datname, p.prefix FROM pg_database
+         JOIN unnest($1::text[]) AS p(prefix) ON starts_with(datname, p.prefix)`,
+      [[TEST_DB_PREFIX, TEMPLATE_PREFIX]],
     );
     const now = Date.now() / 1000;
-    for (const { datname } of rows) {
-      const created = Number(datname.slice(TEST_DB_PREFIX.length).split('_')[0]);
+    for (const { datname, prefix } of rows) {
+      const created = Number(datname.slice(prefix.length).split('_')[0]);
       if (Number.isFinite(created) && now - created > STALE_AFTER_SECONDS) {
         await admin
           .query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
@@ -135,7 +158,7 @@ async function dropStaleTestDatabases(): Promise<void> {
 
 async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({
-    connectionString: TEST_SERVER_URL,
+    connectionString: testServerUrl(),
     application_name: 'evalq-test-admin',
   });
   await admin.connect();

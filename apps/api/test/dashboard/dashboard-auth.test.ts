@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { killAll, type WorkerProcess } from '@evalq/testing';
+import { killAll, type WorkerProcess, requireRedis } from '@evalq/testing';
 import { barValue, launchChromium, watchedPage } from '../support/browser.js';
 import { startWorkers } from '../support/dashboard-workers.js';
 import { seedCatalog, startTestApi, type TestApi } from '../support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // With API_TOKEN set, the page asks for the token once per browser tab session, keeps
 // it in sessionStorage, and then works: lists, and live progress over the event stream

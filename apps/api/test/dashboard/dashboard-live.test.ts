@@ -5,6 +5,7 @@ import {
   startFakeOpenAIServer,
   type FakeModelServer,
   type WorkerProcess,
+  requireRedis,
 } from '@evalq/testing';
 import {
   barValue,
@@ -15,6 +16,9 @@ import {
 } from '../support/browser.js';
 import { startWorkers } from '../support/dashboard-workers.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // The dashboard in a real browser against the real API and real worker processes: a
 // launched job's bar climbs to 100 % as the workers go (over SSE, or by polling when

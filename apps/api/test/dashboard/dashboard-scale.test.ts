@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { killAll, type WorkerProcess } from '@evalq/testing';
+import { killAll, type WorkerProcess, requireRedis } from '@evalq/testing';
 import {
   barValue,
   launchChromium,
@@ -11,6 +11,9 @@ import {
 import { startWorkers } from '../support/dashboard-workers.js';
 import { processRows } from '../support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 // A 1,000-job installation: the page shows every job, an event for one job redraws
 // that job's row only, and all 1,000 bars follow the workers to 100 %. How long the
