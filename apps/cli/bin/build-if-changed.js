@@ -19,8 +19,11 @@ export function buildIfChanged(root = ROOT) {
   const stamp = join(root, 'node_modules', '.cache', 'evalq', 'build-stamp');
   const built = modifiedAt(stamp);
   const cli = join(root, 'apps', 'cli', 'dist', 'main.js');
-  if (built !== undefined && existsSync(cli) && newestSource(root) <= built) return;
-  const startedAt = new Date();
+  const newest = newestSource(root);
+  if (built !== undefined && existsSync(cli) && newest <= built) return;
+  // A file saved while tsc runs is newer than this, so the next command builds again
+  // (and one dated in the future does not make every command build).
+  const stampedAt = new Date(Math.max(Date.now(), newest));
   process.stderr.write('evalq: building (sources changed since the last build)…\n');
   const result = spawnSync(
     process.execPath,
@@ -36,8 +39,7 @@ export function buildIfChanged(root = ROOT) {
   }
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, '');
-  // A file saved while tsc ran is newer than this, so the next command builds again.
-  utimesSync(stamp, startedAt, startedAt);
+  utimesSync(stamp, stampedAt, stampedAt);
 }
 
 function modifiedAt(path) {

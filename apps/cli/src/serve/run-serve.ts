@@ -61,6 +61,9 @@ export async function runServe(
   process.on('SIGTERM', onSignal);
 
   try {
+    // Before anything starts: an exposed API without a token is refused outright.
+    const { assertSafeExposure } = await import('@evalq/api');
+    assertSafeExposure(env.HOST, env.API_TOKEN);
     if (env.REDIS_URL === undefined || env.REDIS_URL === 'none') {
       throw new ConfigError(
         'REDIS_URL: evalq serve needs Redis for now; set REDIS_URL (e.g. redis://127.0.0.1:6379).',

@@ -19,7 +19,7 @@ export function runEvalq(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 30_000,
-): Promise<Run> & { kill(): void } {
+): Promise<Run> & { kill(): void; output(): string[] } {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,5 +38,9 @@ export function runEvalq(
       resolve({ code, stdout, stderr });
     });
   });
-  return Object.assign(done, { kill: () => child.kill('SIGTERM') });
+  return Object.assign(done, {
+    kill: () => child.kill('SIGTERM'),
+    /** Its stdout so far, line by line (while it runs). */
+    output: () => stdout.split('\n').filter((line) => line !== ''),
+  });
 }

@@ -1,0 +1,135 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@evalq/core';
+import {
+  deleteKeysWithPrefix,
+  requireRedis,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+} from '@evalq/testing';
+import { runEvalq } from './support/run-evalq.js';
+
+// `evalq serve` (npm start) as a person runs it, DATABASE_URL unset: the API, its
+// dashboard and two workers in one process on an embedded PostgreSQL in EVALQ_HOME.
+
+requireRedis();
+
+let home: string;
+let prefix: string;
+let port: number;
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'evalq-serve-'));
+  await chmod(home, 0o755); // the embedded server may run as nobody
+  prefix = uniqueQueuePrefix('serve');
+  port = await freePort();
+});
+afterAll(async () => {
+  await deleteKeysWithPrefix(prefix);
+  await rm(home, { recursive: true, force: true });
+});
+
+function serve() {
+  return runEvalq(
+    ['serve', '--workers', '2'],
+    {
+      HOME: process.env.HOME ?? '',
+      EVALQ_HOME: join(home, '.evalq'),
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      PORT: String(port),
+      SHUTDOWN_GRACE_SECONDS: '5',
+    },
+    90_000,
+  );
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function serverPid(): Promise<number> {
+  const pidFile = await readFile(join(home, '.evalq', 'postgres-18', 'postmaster.pid'), 'utf8');
+  return Number(pidFile.split('\n')[0]);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('evalq serve', () => {
+  it('evaluates with its own workers, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
+    const first = serve();
+    await until('serve to be ready', () =>
+      Promise.resolve(first.output().some((line) => line.startsWith('evalq serve:')) || undefined),
+    );
+    expect(first.output().filter((line) => line.includes('"worker ready"'))).toHaveLength(2);
+    expect(first.output().join('\n')).toContain('embedded PostgreSQL');
+
+    const dataset = await api<{ dataset_id: number }>('POST', '/v1/datasets', { name: 'kept' });
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      content: `${i} + 1 = ?`,
+      expected_prediction: String(i + 1),
+    }));
+    await api('POST', `/v1/datasets/${dataset.dataset_id}/rows`, rows);
+    const model = await api<{ model_id: number }>('POST', '/v1/models', {
+      name: 'mock-serve',
+      source: 'mock',
+    });
+    const prompt = await api<{ prompt_id: number }>('POST', '/v1/prompts', { text: '{{content}}' });
+    await api('POST', '/v1/jobs', {
+      dataset_id: dataset.dataset_id,
+      model_ids: [model.model_id],
+      prompt_ids: [prompt.prompt_id],
+    });
+    const job = `/v1/jobs/${model.model_id}/${prompt.prompt_id}/${dataset.dataset_id}`;
+    const done = await until('the job to finish', async () => {
+      const progress = await api<{ status: string; done: number }>('GET', job);
+      return progress.status === 'done' ? progress : undefined;
+    });
+    expect(done.done).toBe(30);
+
+    const pid = await serverPid();
+    first.kill(); // SIGTERM
+    expect((await first).code).toBe(0);
+    expect(alive(pid)).toBe(false);
+    expect(first.output().join('\n')).toContain('"worker stopped"');
+
+    const second = serve();
+    await until('the API again', () => api('GET', '/readyz'));
+    expect(second.output().join('\n')).not.toContain('created now');
+    const kept = await api<{ status: string; done: number }>('GET', job);
+    expect(kept).toMatchObject({ status: 'done', done: 30 });
+    const predictions = await api<{ items: unknown[] }>(
+      'GET',
+      `/v1/predictions?dataset_id=${dataset.dataset_id}&limit=100`,
+    );
+    expect(predictions.items).toHaveLength(30);
+    second.kill();
+    expect((await second).code).toBe(0);
+  });
+});
