@@ -190,7 +190,7 @@ async function demoSteps({
   opened.database = database;
   say(
     database.embedded
-      ? `✓ PostgreSQL: ${database.description} in ${seconds(databaseStartedAt)} s; Redis at ${redactUrl(env.REDIS_URL)}`
+      ? `✓ ${database.description}, started in ${seconds(databaseStartedAt)} s; Redis at ${redactUrl(env.REDIS_URL)}`
       : `✓ PostgreSQL and Redis answer (${database.description}, ${redactUrl(env.REDIS_URL)})`,
   );
 
