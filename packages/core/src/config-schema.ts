@@ -22,12 +22,8 @@ const postgresUrl = z
     'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/evalq',
   );
 
-const redisUrl = z
-  .string()
-  .regex(/^rediss?:\/\//, 'must be a redis:// URL, e.g. redis://127.0.0.1:6379');
-
 /** A redis:// URL, or `none` for queue-less mode (docs/local-mode.md). */
-const redisUrlOrNone = z
+const redisUrlOrNoneSetting = z
   .string()
   .regex(
     /^(rediss?:\/\/|none$)/,
@@ -37,12 +33,20 @@ const redisUrlOrNone = z
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/evalq';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** REDIS_URL's value for queue-less mode: no Redis, PostgreSQL does its part (docs/local-mode.md). */
+export const NO_REDIS = 'none';
+
+/** The Redis URL to use, or undefined in queue-less mode (`none`, or unset where allowed). */
+export function redisUrlOrNone(value: string | undefined): string | undefined {
+  return value === undefined || value === NO_REDIS ? undefined : value;
+}
+
 export const databaseEnv = z.object({
   DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
 });
 
 export const commonEnv = databaseEnv.extend({
-  REDIS_URL: redisUrl.default(DEFAULT_REDIS_URL),
+  REDIS_URL: redisUrlOrNoneSetting.default(DEFAULT_REDIS_URL),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, "_", "." or "-"')
@@ -63,12 +67,17 @@ export const apiEnv = commonEnv.extend({
  */
 export const localModeEnv = z.object({
   DATABASE_URL: postgresUrl.optional(),
-  REDIS_URL: redisUrlOrNone.optional(),
+  REDIS_URL: redisUrlOrNoneSetting.optional(),
   /** Where the embedded PostgreSQL keeps its data, relative to the current directory. */
   EVALQ_HOME: z.string().min(1).default('.evalq'),
 });
 
 export const workerEnv = commonEnv.extend({
+  /**
+   * A direct connection for session state (LISTEN) where DATABASE_URL goes through a
+   * pooler in transaction mode; DATABASE_URL when unset.
+   */
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   WORKER_CONCURRENCY: envInteger(1, 10_000).default(32),
   LEASE_SECONDS: envInteger(2, 7 * 24 * 3600).default(300),
   SHUTDOWN_GRACE_SECONDS: envInteger(0, 24 * 3600).default(30),

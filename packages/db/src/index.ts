@@ -29,3 +29,5 @@ export * from './queries/predictions.js';
 export * from './queries/leaderboard.js';
 export * from './queries/health.js';
 export { probeDatabaseServer, type ServerProbe } from './server-probe.js';
+export * from './queries/call-limits.js';
+export * from './queries/job-announcements.js';
