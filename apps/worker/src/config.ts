@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { envInteger, parseEnv, SECOND, workerEnv, type WorkerEnv } from '@evalq/core';
+import {
+  envInteger,
+  parseEnv,
+  redisUrlOrNone,
+  SECOND,
+  workerEnv,
+  type WorkerEnv,
+} from '@evalq/core';
 
 /**
  * The worker's environment: the common variables (`workerEnv`) plus tuning variables, each with a
@@ -40,7 +47,10 @@ export type WorkerConfigEnv = z.output<typeof workerConfigEnv>;
 /** Everything the worker runs with, resolved and frozen. Durations in ms. */
 export interface WorkerConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** For LISTEN (session state): DATABASE_DIRECT_URL, else DATABASE_URL. */
+  databaseDirectUrl: string;
+  /** Undefined in queue-less mode (REDIS_URL=none): wake-ups and limits through PostgreSQL. */
+  redisUrl: string | undefined;
   queuePrefix: string;
   logLevel: WorkerEnv['LOG_LEVEL'];
   workerId: string;
@@ -72,7 +82,8 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Read
   const claimBatchSize = e.CLAIM_BATCH_SIZE ?? Math.min(e.WORKER_CONCURRENCY, 100);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
+    redisUrl: redisUrlOrNone(e.REDIS_URL),
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,

@@ -20,10 +20,12 @@ import { JobRotation } from './job-rotation.js';
 import type { JobWakeups } from './job-wakeups.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { StartStep, StopStep } from './lifecycle-steps.js';
-import type { CallLimits } from './limits/call-limits.js';
+import type { CallLimits, CallLimitsEvents } from './limits/call-limits.js';
+import { PostgresCallLimits } from './limits/postgres-call-limits.js';
 import { RedisCallLimits } from './limits/redis-call-limits.js';
 import { MetricsServer, type ReadinessCheck } from './metrics-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { NotifyWakeups } from './notify-wakeups.js';
 import { QueueWakeups } from './queue-wakeups.js';
 import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
 import { callRow } from './row-call.js';
@@ -82,26 +84,37 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
   });
   const db = createDb(pool);
 
-  // Shared limits: in Redis. Another implementation of CallLimits replaces these lines.
-  const redis = createRedisConnection({
-    url: config.redisUrl,
-    connectionName: `evalq-worker-limits-${config.workerId}`.slice(0, 120),
-    maxRetriesPerRequest: 1,
-    onError: throttled(REDIS_WARNING_INTERVAL_MS, (error: Error) =>
-      log.warn({ err: errorSummary(error) }, 'redis connection error (reconnecting)'),
-    ),
-  });
-  const limits: CallLimits = new RedisCallLimits(redis, config.queuePrefix, log, {
-    onWait: (modelId, reason) => metrics.rateLimitWaits.inc({ model_id: String(modelId), reason }),
-  });
-
-  // Wake-ups of discovery: the BullMQ queue. Another JobWakeups replaces this line.
-  const wakeups: JobWakeups = new QueueWakeups({
-    redisUrl: config.redisUrl,
-    queuePrefix: config.queuePrefix,
-    workerId: config.workerId,
-    log,
-  });
+  // Shared limits and wake-ups: through Redis (BullMQ), or through PostgreSQL in
+  // queue-less mode (REDIS_URL=none, docs/local-mode.md).
+  const onWait: CallLimitsEvents['onWait'] = (modelId, reason) =>
+    metrics.rateLimitWaits.inc({ model_id: String(modelId), reason });
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisConnection({
+          url: config.redisUrl,
+          connectionName: `evalq-worker-limits-${config.workerId}`.slice(0, 120),
+          maxRetriesPerRequest: 1,
+          onError: throttled(REDIS_WARNING_INTERVAL_MS, (error: Error) =>
+            log.warn({ err: errorSummary(error) }, 'redis connection error (reconnecting)'),
+          ),
+        });
+  const limits: CallLimits = redis
+    ? new RedisCallLimits(redis, config.queuePrefix, log, { onWait })
+    : new PostgresCallLimits(db, log, { onWait });
+  const wakeups: JobWakeups =
+    config.redisUrl === undefined
+      ? new NotifyWakeups({
+          databaseUrl: config.databaseDirectUrl,
+          workerId: config.workerId,
+          log,
+        })
+      : new QueueWakeups({
+          redisUrl: config.redisUrl,
+          queuePrefix: config.queuePrefix,
+          workerId: config.workerId,
+          log,
+        });
 
   const rotation = new JobRotation();
   const catalog = new JobCatalog(db, { env: options.env, ollamaHost: config.ollamaHost }, log);
@@ -176,14 +189,16 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
 
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-    {
+  ];
+  if (redis) {
+    readiness.push({
       name: 'redis',
       check: async () => {
         if (redis.status !== 'ready') throw new Error(`connection is ${redis.status}`);
         await redis.ping();
       },
-    },
-  ];
+    });
+  }
   const metricsServer =
     config.metricsPort === undefined
       ? undefined
@@ -240,7 +255,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     },
     { name: 'discovery: close', run: () => discovery.close() },
     { name: 'metrics server', run: () => metricsServer?.close() },
-    { name: 'redis', run: () => redis.disconnect() },
+    { name: 'redis', run: () => redis?.disconnect() },
     { name: 'postgres pool', run: () => db.destroy() },
   ];
 

@@ -44,6 +44,8 @@ export async function startWorker(
       claimBatchSize: config.claimBatchSize,
       leaseSeconds: config.leaseSeconds,
       queuePrefix: config.queuePrefix,
+      // Where wake-ups and shared limits go: BullMQ/Redis, or PostgreSQL (queue-less).
+      queue: config.redisUrl === undefined ? 'postgres' : 'redis',
       metricsPort: parts.metricsServer?.port,
     },
     'worker ready',

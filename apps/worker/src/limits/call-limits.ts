@@ -36,12 +36,32 @@ export interface Grant {
 }
 
 /** Why a grant was refused (the label of evalq_worker_rate_limit_waits_total). */
-export type WaitReason = 'paused' | 'rate' | 'concurrency' | 'redis_down';
+export type WaitReason = 'paused' | 'rate' | 'concurrency' | 'redis_down' | 'database_down';
 
 /** What an implementation reports, for the metrics. */
 export interface CallLimitsEvents {
   /** A grant was refused: the model waits (rate, concurrency, pause or Redis down). */
   onWait?: (modelId: number, reason: WaitReason) => void;
+}
+
+/** Below this spacing, starts may run up to this far ahead of schedule (tiny bursts, fewer round trips). */
+const BURST_MS = 100;
+/** How long to wait before asking again when every concurrency permit is taken. */
+const FULL_POLL_MS = 20;
+
+/** How far ahead of schedule starts spaced `intervalMs` apart may run. */
+export function burstFor(intervalMs: number): number {
+  return intervalMs > 0 && intervalMs < BURST_MS ? BURST_MS : 0;
+}
+
+/** When to ask again after every concurrency permit was taken (with jitter). */
+export function fullPollMs(): number {
+  return FULL_POLL_MS + Math.random() * FULL_POLL_MS;
+}
+
+/** ms between call starts for a requests-per-minute limit (0: none). */
+export function startIntervalMs(limits: ModelLimits): number {
+  return limits.requestsPerMinute ? 60_000 / limits.requestsPerMinute : 0;
 }
 
 /** A 429 without Retry-After pauses the model this long. */

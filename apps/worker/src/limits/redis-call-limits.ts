@@ -4,7 +4,10 @@ import { throttled, withTimeout, type Logger } from '@evalq/core';
 import { errorSummary } from '../error-summary.js';
 import { REDIS_WARNING_INTERVAL_MS } from '../redis-warnings.js';
 import {
+  burstFor,
+  fullPollMs,
   hasSharedLimits,
+  startIntervalMs,
   type CallLimits,
   type CallLimitsEvents,
   type Grant,
@@ -18,10 +21,6 @@ import {
 const LUA_DIR = new URL('../../lua/', import.meta.url);
 const readScript = (name: string): string => readFileSync(new URL(name, LUA_DIR), 'utf8');
 
-/** Below this spacing, starts may run up to this far ahead of schedule (tiny bursts, fewer round trips). */
-const BURST_MS = 100;
-/** How long to wait before asking again when every concurrency permit is taken. */
-const FULL_POLL_MS = 20;
 /** How long to wait for a limited model while Redis is unreachable. */
 const REDIS_DOWN_WAIT_MS = 1_000;
 /** A limits call slower than this counts as Redis being unreachable. */
@@ -79,7 +78,7 @@ export class RedisCallLimits implements CallLimits {
       return { granted: 0, waitMs: localPause, permits: [] };
     }
     const limited = hasSharedLimits(limits);
-    const intervalMs = limits.requestsPerMinute ? 60_000 / limits.requestsPerMinute : 0;
+    const intervalMs = startIntervalMs(limits);
     try {
       const reply = await this.#withRedis(() =>
         this.#redis.evalqAcquire(
@@ -90,7 +89,7 @@ export class RedisCallLimits implements CallLimits {
           wanted,
           limits.maxConcurrency ?? 0,
           intervalMs,
-          intervalMs > 0 && intervalMs < BURST_MS ? BURST_MS : 0,
+          burstFor(intervalMs),
           limits.permitTtlMs,
         ),
       );
@@ -100,7 +99,7 @@ export class RedisCallLimits implements CallLimits {
       const reason = reply[2] === 'rate' || reply[2] === 'concurrency' ? reply[2] : 'paused';
       this.#events.onWait?.(modelId, reason);
       if (reason === 'concurrency') {
-        return { granted: 0, waitMs: FULL_POLL_MS + Math.random() * FULL_POLL_MS, permits: [] };
+        return { granted: 0, waitMs: fullPollMs(), permits: [] };
       }
       return { granted: 0, waitMs: Math.max(1, waitMs), permits: [] };
     } catch (error) {
@@ -125,11 +124,7 @@ export class RedisCallLimits implements CallLimits {
     this.release(modelId, grant.permits.slice(used));
     if (limits.requestsPerMinute) {
       this.#withRedis(() =>
-        this.#redis.evalqRefund(
-          this.#key(modelId, 'rate'),
-          unused,
-          60_000 / (limits.requestsPerMinute ?? 1),
-        ),
+        this.#redis.evalqRefund(this.#key(modelId, 'rate'), unused, startIntervalMs(limits)),
       ).catch((error: unknown) => this.#warnRedisDown(error));
     }
   }
