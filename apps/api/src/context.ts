@@ -14,8 +14,9 @@ import type { ProgressCache } from './progress-cache.js';
 export interface ApiContext {
   db: Kysely<Database>;
   pool: pg.Pool;
-  redis: Redis;
-  queue: Queue<RunJobData>;
+  /** Both undefined in queue-less mode (docs/local-mode.md). */
+  redis: Redis | undefined;
+  queue: Queue<RunJobData> | undefined;
   config: Readonly<ApiConfig>;
   logger: Logger;
   feed: ProgressFeed;

@@ -5,15 +5,17 @@ import { enqueueJob, type RunJobData } from '@evalq/queue';
 /**
  * Puts launched jobs on the queue so workers start at once. Best effort, bounded in
  * time: PostgreSQL already holds the jobs, and workers reconcile from it, so a Redis
- * outage delays the start of work but never loses it. Returns whether all were enqueued.
+ * outage delays the start of work but never loses it. Returns whether all were enqueued
+ * (always true in queue-less mode, where there is no queue).
  */
 export async function enqueueJobs(
-  queue: Queue<RunJobData>,
+  queue: Queue<RunJobData> | undefined,
   keys: JobKey[],
   timeoutMs: number,
   logger: { warn(fields: object, message: string): void },
 ): Promise<boolean> {
-  if (keys.length === 0) return true;
+  // Queue-less: the launch's own transaction announced the jobs (docs/local-mode.md).
+  if (keys.length === 0 || queue === undefined) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);

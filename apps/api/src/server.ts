@@ -38,10 +38,13 @@ import { rowsImportRoutes } from './routes/rows-import.js';
 export interface ApiDependencies {
   /** The caller's pool; the server never ends it. */
   pool: pg.Pool;
-  /** For readiness; the caller's, never closed by the server. */
-  redis: Redis;
-  /** Where launched jobs are enqueued; the caller's, never closed by the server. */
-  queue: Queue<RunJobData>;
+  /** For readiness; the caller's, never closed by the server. None in queue-less mode. */
+  redis: Redis | undefined;
+  /**
+   * Where launched jobs are enqueued; the caller's, never closed by the server. None in
+   * queue-less mode, where PostgreSQL announces launches to the workers by itself.
+   */
+  queue: Queue<RunJobData> | undefined;
   logger: Logger;
   config?: Partial<ApiConfig>;
 }

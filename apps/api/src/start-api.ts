@@ -1,5 +1,5 @@
 import { createJobQueue, createRedisConnection } from '@evalq/queue';
-import { coerceError, type ApiEnv, type Logger } from '@evalq/core';
+import { coerceError, redisUrlOrNone, type ApiEnv, type Logger } from '@evalq/core';
 import { createPool } from '@evalq/db';
 import { apiConfigFromEnv, type ApiConfig } from './config.js';
 import { assertSafeExposure } from './exposure.js';
@@ -29,15 +29,21 @@ export async function startApi(
     max: 20,
     onIdleClientError: (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'),
   });
-  const redis = createRedisConnection({
-    url: env.REDIS_URL,
-    connectionName: 'evalq-api',
-    // Requests must not hang on a dead Redis: fail fast; launches fall back to PostgreSQL.
-    maxRetriesPerRequest: 1,
-    onError: (error) => logger.warn({ err: error }, 'Redis connection error'),
-  });
-  const queue = createJobQueue(redis, env.QUEUE_PREFIX);
-  queue.on('error', (error) => logger.warn({ err: coerceError(error) }, 'queue error'));
+  // Queue-less mode (REDIS_URL=none): no Redis at all; PostgreSQL announces launches
+  // to the workers itself (docs/local-mode.md).
+  const redisUrl = redisUrlOrNone(env.REDIS_URL);
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : createRedisConnection({
+          url: redisUrl,
+          connectionName: 'evalq-api',
+          // Requests must not hang on a dead Redis: fail fast; launches fall back to PostgreSQL.
+          maxRetriesPerRequest: 1,
+          onError: (error) => logger.warn({ err: error }, 'Redis connection error'),
+        });
+  const queue = redis && createJobQueue(redis, env.QUEUE_PREFIX);
+  queue?.on('error', (error) => logger.warn({ err: coerceError(error) }, 'queue error'));
 
   let server: ApiServer | undefined;
   let closing: Promise<void> | undefined;
@@ -45,8 +51,8 @@ export async function startApi(
     closing ??= (async () => {
       const steps = [
         () => server?.close(),
-        () => queue.close(),
-        () => redis.quit(),
+        () => queue?.close(),
+        () => redis?.quit(),
         () => pool.end(),
       ];
       for (const step of steps) {

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import {
-  createDb,
-  createPool,
-  migrate,
-  sqlState,
-  SQLSTATE,
-  type Database,
-} from '@evalq/db';
+import { createDb, createPool, migrate, sqlState, SQLSTATE, type Database } from '@evalq/db';
 import { DEFAULT_TEST_SERVER_URL } from './test-services.js';
 
 /**

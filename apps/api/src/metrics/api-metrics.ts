@@ -29,7 +29,10 @@ export interface ApiMetrics {
  * counting rows or predictions. A registry per server, so servers in one process
  * (tests) do not share series.
  */
-export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>): ApiMetrics {
+export function createApiMetrics(
+  db: Kysely<Database>,
+  queue: Queue<RunJobData> | undefined,
+): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'evalq_api_' });
 
@@ -117,8 +120,9 @@ export function createApiMetrics(db: Kysely<Database>, queue: Queue<RunJobData>)
 }
 
 async function readQueueCounts(
-  queue: Queue<RunJobData>,
+  queue: Queue<RunJobData> | undefined,
 ): Promise<Record<string, number> | undefined> {
+  if (queue === undefined) return undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), QUEUE_READ_TIMEOUT_MS);

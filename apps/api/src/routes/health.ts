@@ -10,7 +10,8 @@ const check = z.object({ ok: z.boolean(), error: z.string().optional() });
 const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),
   postgres: check,
-  redis: check,
+  /** Absent in queue-less mode, which uses no Redis. */
+  redis: check.optional(),
 });
 
 async function probe(work: () => Promise<unknown>): Promise<z.output<typeof check>> {
@@ -53,18 +54,19 @@ export function healthRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       '/readyz',
       {
         schema: {
-          summary: 'PostgreSQL and Redis are reachable',
+          summary: 'PostgreSQL and Redis (unless queue-less) are reachable',
           tags: ['health'],
           security: [],
           response: { 200: readiness, 503: readiness },
         },
       },
       async (_request, reply) => {
+        const { redis: client } = ctx;
         const [postgres, redis] = await Promise.all([
           probe(() => pingDatabase(ctx.db)),
-          probe(() => ctx.redis.ping()),
+          client && probe(() => client.ping()),
         ]);
-        const ready = postgres.ok && redis.ok;
+        const ready = postgres.ok && (redis?.ok ?? true);
         return reply
           .code(ready ? 200 : 503)
           .send({ status: ready ? 'ready' : 'unavailable', postgres, redis });

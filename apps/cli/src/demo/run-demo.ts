@@ -1,4 +1,4 @@
-import { EvalqError, freePort } from '@evalq/core';
+import { EvalqError, freePort, NO_REDIS, redisUrlOrNone } from '@evalq/core';
 import { migrate, redactUrl } from '@evalq/db';
 import { ApiClient } from '../api-client.js';
 import type {
@@ -168,12 +168,9 @@ async function demoSteps({
   );
   offerRealModels(env, options.provider);
 
-  if (env.REDIS_URL === undefined || env.REDIS_URL === 'none') {
-    warn('evalq demo: needs Redis for now: set REDIS_URL (e.g. redis://127.0.0.1:6379).');
-    warn('Nothing was started.');
-    return { exitCode: 1 };
-  }
-  const problems = await guard(checkServices(env.DATABASE_URL, env.REDIS_URL));
+  // Unset: queue-less, wake-ups and limits through PostgreSQL (docs/local-mode.md).
+  const redisUrl = redisUrlOrNone(env.REDIS_URL);
+  const problems = await guard(checkServices(env.DATABASE_URL, redisUrl));
   if (problems.length > 0) {
     for (const problem of problems) warn(`evalq demo: ${problem}`);
     warn('Nothing was started.');
@@ -188,10 +185,12 @@ async function demoSteps({
   const databaseStartedAt = performance.now();
   const database = await guard(openLocalDatabase(env));
   opened.database = database;
+  const queue =
+    redisUrl === undefined ? 'queue-less (no Redis)' : `Redis at ${redactUrl(redisUrl)}`;
   say(
     database.embedded
-      ? `✓ ${database.description}, started in ${seconds(databaseStartedAt)} s; Redis at ${redactUrl(env.REDIS_URL)}`
-      : `✓ PostgreSQL and Redis answer (${database.description}, ${redactUrl(env.REDIS_URL)})`,
+      ? `✓ ${database.description}, started in ${seconds(databaseStartedAt)} s; ${queue}`
+      : `✓ PostgreSQL at ${database.description}; ${queue}`,
   );
 
   const migrated = await guard(migrate({ databaseUrl: database.url }));
@@ -209,7 +208,7 @@ async function demoSteps({
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: database.url,
-    REDIS_URL: env.REDIS_URL,
+    REDIS_URL: redisUrl ?? NO_REDIS,
     QUEUE_PREFIX: env.QUEUE_PREFIX,
     // Kept for a failure report, never shown otherwise: info is enough to tell why.
     LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info',
@@ -226,7 +225,7 @@ async function demoSteps({
   );
   say(
     `✓ API on ${apiUrl} and ${WORKERS} workers started ` +
-      `(${seconds(startedAt)} s; QUEUE_PREFIX ${env.QUEUE_PREFIX})`,
+      `(${seconds(startedAt)} s${redisUrl === undefined ? '' : `; QUEUE_PREFIX ${env.QUEUE_PREFIX}`})`,
   );
 
   const client = new ApiClient(apiUrl, env.API_TOKEN);

@@ -1,5 +1,5 @@
-import { coerceError, ConfigError, createLogger, type ApiEnv, type Logger } from '@evalq/core';
-import { migrate } from '@evalq/db';
+import { coerceError, createLogger, NO_REDIS, type ApiEnv, type Logger } from '@evalq/core';
+import { migrate, redactUrl } from '@evalq/db';
 import type { z } from 'zod';
 import { say } from '../output.js';
 import { openLocalDatabase, type LocalDatabase } from '../local/local-database.js';
@@ -64,18 +64,16 @@ export async function runServe(
     // Before anything starts: an exposed API without a token is refused outright.
     const { assertSafeExposure } = await import('@evalq/api');
     assertSafeExposure(env.HOST, env.API_TOKEN);
-    if (env.REDIS_URL === undefined || env.REDIS_URL === 'none') {
-      throw new ConfigError(
-        'REDIS_URL: evalq serve needs Redis for now; set REDIS_URL (e.g. redis://127.0.0.1:6379).',
-      );
-    }
     const database = await openLocalDatabase(env);
     parts.push({ name: 'PostgreSQL', stop: () => database.close() });
     await migrate({ databaseUrl: database.url });
-    await startParts(env, processEnv, options, database, env.REDIS_URL, parts);
+    // Unset: queue-less, wake-ups and limits through PostgreSQL (docs/local-mode.md).
+    const redisUrl = env.REDIS_URL ?? NO_REDIS;
+    await startParts(env, processEnv, options, database, redisUrl, parts);
     say(
       `evalq serve: API and dashboard on http://${hostForUrl(env.HOST)}:${env.PORT}/ with ${options.workers} ` +
-        `worker${options.workers === 1 ? '' : 's'}; ${database.description}. Ctrl-C stops it.`,
+        `worker${options.workers === 1 ? '' : 's'}; ${database.description}; ` +
+        `${redisUrl === NO_REDIS ? 'queue-less (no Redis)' : `Redis at ${redactUrl(redisUrl)}`}. Ctrl-C stops it.`,
     );
     await stopped;
     logger.info('stopped');
