@@ -65,7 +65,10 @@ export class NotifyWakeups implements JobWakeups {
     try {
       await client.connect();
       await client.query(`LISTEN ${JOB_ANNOUNCEMENTS_CHANNEL}`);
-      if (this.#failures > 0) this.#o.log.info('listening for job announcements again');
+      this.#o.log.info(
+        { channel: JOB_ANNOUNCEMENTS_CHANNEL, again: this.#failures > 0 },
+        'listening for job announcements',
+      );
       this.#failures = 0;
     } catch (error) {
       this.#lost(client, error);

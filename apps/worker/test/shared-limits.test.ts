@@ -2,7 +2,12 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@evalq/core';
 import { RedisCallLimits, type ModelLimits } from '@evalq/worker';
-import { deleteKeysWithPrefix, TEST_REDIS_URL, uniqueQueuePrefix } from '@evalq/testing';
+import {
+  deleteKeysWithPrefix,
+  requireRedis,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+} from '@evalq/testing';
 
 // The per-model limits shared through Redis, with two RedisCallLimits instances standing
 // for two worker processes.
@@ -43,6 +48,9 @@ const limits = (partial: Partial<ModelLimits>): ModelLimits => ({
   permitTtlMs: 30_000,
   ...partial,
 });
+
+// Every test here goes through Redis (skipped with the reason where none answers).
+requireRedis();
 
 describe('shared limits', () => {
   const a = worker();

@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   deleteKeysWithPrefix,
   killAll,
+  requireRedis,
   startWorkerProcess,
   TEST_REDIS_URL,
   uniqueQueuePrefix,
@@ -199,15 +200,23 @@ export async function expectExactlyOnce(t: TestDatabase, key: JobKey, rows: numb
   expect(await jobState(t, key)).toMatchObject({ status: 'done', count: rows, total: rows });
 }
 
+/**
+ * How workers learn of jobs and share limits: through Redis (BullMQ), or through
+ * PostgreSQL alone (queue-less, REDIS_URL=none). The main flows run in both.
+ */
+export type QueueMode = 'redis' | 'postgres';
+export const QUEUE_MODES: readonly QueueMode[] = ['redis', 'postgres'];
+
 /** The environment of a worker child process for one test file. */
 export function workerEnv(
   t: TestDatabase,
   prefix: string,
   extra: Record<string, string | number> = {},
+  queue: QueueMode = 'redis',
 ): Record<string, string> {
   const env: Record<string, string> = {
     DATABASE_URL: t.url,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: queue === 'redis' ? TEST_REDIS_URL : 'none',
     QUEUE_PREFIX: prefix,
     WORKER_CONCURRENCY: '8',
     LEASE_SECONDS: '3',
@@ -229,6 +238,9 @@ export function workerEnv(
 export interface WorkerTestBed<S extends Record<string, FakeModelServer>> {
   readonly t: TestDatabase;
   readonly prefix: string;
+  readonly queue: QueueMode;
+  /** What launchJob takes: the prefix to enqueue on, undefined when there is no queue. */
+  readonly queuePrefix: string | undefined;
   readonly servers: S;
   readonly workers: WorkerProcess[];
   /** Starts a worker process (WORKER_ID = label) on this file's database and prefix (see workerEnv). */
@@ -238,7 +250,9 @@ export interface WorkerTestBed<S extends Record<string, FakeModelServer>> {
 export function useWorkerTestBed<S extends Record<string, FakeModelServer>>(
   label: string,
   startServers: () => Promise<S>,
+  queue: QueueMode = 'redis',
 ): WorkerTestBed<S> {
+  if (queue === 'redis') requireRedis();
   let t: TestDatabase | undefined;
   let servers: S | undefined;
   const prefix = uniqueQueuePrefix(label);
@@ -268,11 +282,18 @@ export function useWorkerTestBed<S extends Record<string, FakeModelServer>>(
       return ready(servers, 'the fake model servers');
     },
     prefix,
+    queue,
+    queuePrefix: queue === 'redis' ? prefix : undefined,
     workers,
     async startWorker(workerLabel, extra = {}) {
       const worker = await startWorkerProcess({
         label: workerLabel,
-        env: workerEnv(ready(t, 'the test database'), prefix, { WORKER_ID: workerLabel, ...extra }),
+        env: workerEnv(
+          ready(t, 'the test database'),
+          prefix,
+          { WORKER_ID: workerLabel, ...extra },
+          queue,
+        ),
       });
       workers.push(worker);
       return worker;
