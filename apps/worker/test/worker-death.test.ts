@@ -51,6 +51,17 @@ describe.each(QUEUE_MODES)('with wake-ups and limits through %s', (queue) => {
         },
       );
       expect(await victim.kill()).toMatchObject({ signal: 'SIGKILL' });
+      // A finish it sent just before dying may still commit: count its claims once the
+      // server has seen all of its connections go.
+      await waitFor(
+        async () =>
+          (
+            await bed.t.query(
+              `SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'evalq-worker victim%'`,
+            )
+          ).length === 0,
+        { timeoutMs: 20_000, intervalMs: 20 },
+      );
       const orphaned = await heldBy('victim');
       expect(orphaned).toBeGreaterThan(0);
 
