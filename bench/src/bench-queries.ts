@@ -51,6 +51,19 @@ export async function predictionSpan(
   return { first: Number(rows[0]!.first), last: Number(rows[0]!.last) };
 }
 
+/**
+ * When the job's first row was claimed, ms since the epoch: the earliest claim stamp
+ * (in_progress_time, UTC, set at the claim; runs are far shorter than a heartbeat).
+ */
+export async function firstClaimAt(pool: pg.Pool, key: JobKey): Promise<number> {
+  const { rows } = await pool.query<{ first: number }>(
+    `SELECT extract(epoch FROM min(in_progress_time)) * 1000 AS first
+       FROM predictionstatus WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  return Number(rows[0]!.first);
+}
+
 /** Predictions stored for a job, and how many rows have more than one (must be 0). */
 export async function predictionCounts(
   pool: pg.Pool,

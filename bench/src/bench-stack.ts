@@ -106,7 +106,11 @@ export class BenchStack {
   }
 
   /** `evalq worker`; resolves once it logs that it is ready. */
-  async startWorker(concurrency: number, label = 'worker'): Promise<ChildService> {
+  async startWorker(
+    concurrency: number,
+    label = 'worker',
+    extraEnv: Record<string, string> = {},
+  ): Promise<ChildService> {
     const child = this.track(
       new ChildService(label, EVALQ_MAIN, {
         args: ['worker'],
@@ -115,6 +119,7 @@ export class BenchStack {
           WORKER_CONCURRENCY: String(concurrency),
           LOG_LEVEL: 'info',
           NODE_OPTIONS: shippedNodeOptions('worker'),
+          ...extraEnv,
           ...WORKER_ENV,
         }),
       }),

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './bench-context.js';
 import {
   committedTransactions,
+  firstClaimAt,
   insertRows,
   jobState,
   predictionCounts,
@@ -18,6 +19,8 @@ export interface JobRunOptions {
   workers: number;
   concurrency: number;
   latencyMs: number;
+  /** Workers with Redis (the default), or queue-less (REDIS_URL=none: PostgreSQL only). */
+  queue?: 'redis' | 'postgres';
 }
 
 export interface JobRunResult {
@@ -38,6 +41,9 @@ export interface JobRunResult {
   /** From the launch request to the first stored prediction, and from the last to `done` seen, s. */
   startupS: number;
   tailS: number;
+  /** From the launch's answer to the job's first claim, and to its first stored prediction, ms. */
+  firstClaimMs: number;
+  firstPredictionMs: number;
   /** CPU per prediction, µs: the workers, the fake server, PostgreSQL, and the rest of the machine (Redis, the API, the kernel). */
   cpuPerRowUs: { workers: number; fakeServer: number; postgres: number; rest: number };
 }
@@ -86,7 +92,13 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
   try {
     const job = await prepareJob(ctx, options.label, options.rows, server.url);
     for (let i = 0; i < options.workers; i += 1) {
-      workers.push(await ctx.stack.startWorker(options.concurrency, `worker ${i + 1}`));
+      workers.push(
+        await ctx.stack.startWorker(
+          options.concurrency,
+          `worker ${i + 1}`,
+          options.queue === 'postgres' ? { REDIS_URL: 'none' } : {},
+        ),
+      );
     }
     const cpu = () => {
       const workerCpu = workers.reduce((sum, worker) => sum + worker.cpuSeconds(), 0);
@@ -119,6 +131,7 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const launchS = (launched - started) / 1000;
     const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
     const span = await predictionSpan(ctx.stack.pool, key!);
+    const firstClaim = await firstClaimAt(ctx.stack.pool, key!);
     const perRow = (after: number, before: number) =>
       Math.round(((after - before) / options.rows) * 1e6);
 
@@ -140,6 +153,8 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       workerPeakMb: workers.map((worker) => worker.peakRssMb()),
       startupS: (span.first - startedAt) / 1000,
       tailS: (state.finishedAt! - span.last) / 1000,
+      firstClaimMs: firstClaim - launchedAt,
+      firstPredictionMs: span.first - launchedAt,
       cpuPerRowUs: {
         workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
         fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),

@@ -12,13 +12,14 @@ import { EvalqApi } from './evalq-api.js';
 import { describeMachine } from './machine.js';
 import { formatTable } from './report.js';
 import { t5Import } from './scenarios/import.js';
+import { t8QueueLess, t9DemoColdWarm } from './scenarios/local-mode.js';
 import { t7Memory } from './scenarios/memory.js';
 import { t6ProgressReads } from './scenarios/progress-reads.js';
 import { t4Seeding } from './scenarios/seeding.js';
 import { t1ZeroLatency, t2LatencyEfficiency, t3Scaling } from './scenarios/throughput.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
 
-const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'];
+const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +64,8 @@ try {
   if (selected.has('T1')) await t1ZeroLatency(ctx);
   if (selected.has('T2')) await t2LatencyEfficiency(ctx);
   if (selected.has('T3')) await t3Scaling(ctx);
+  if (selected.has('T8')) await t8QueueLess(ctx);
+  if (selected.has('T9')) await t9DemoColdWarm(ctx);
 
   // T4, T6 and T7 work on the big dataset: T5 imports it, or it is inserted directly.
   const needsBig = ['T4', 'T6', 'T7'].some((id) => selected.has(id));

@@ -12,12 +12,15 @@ export function shippedNodeOptions(service: 'api' | 'worker'): string {
   const scripts = (
     JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> }
   ).scripts;
-  const flags = new RegExp(`node ((?:--\\S+ ?)*)apps/cli/dist/main\\.js ${service}$`).exec(
+  // The script runs the bin (which builds only when sources changed) or dist/main.js.
+  const flags = new RegExp(
+    `node ((?:--\\S+ ?)*)apps/cli/(?:bin/evalq|dist/main)\\.js ${service}$`,
+  ).exec(
     scripts[service] ?? '',
   );
   if (!flags)
     throw new Error(
-      `package.json's "${service}" script does not run apps/cli/dist/main.js ${service}`,
+      `package.json's "${service}" script does not run apps/cli/bin/evalq.js ${service}`,
     );
   return flags[1]!.trim();
 }

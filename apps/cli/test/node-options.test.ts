@@ -7,7 +7,7 @@ const read = (path: string) =>
 
 const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
 const flagsOf = (script: string | undefined) =>
-  /node ((?:--\S+ ?)*)apps\/cli\/dist\/main\.js/.exec(script ?? '')?.[1]?.trim();
+  /node ((?:--\S+ ?)*)apps\/cli\/(?:bin\/evalq|dist\/main)\.js/.exec(script ?? '')?.[1]?.trim();
 
 // The heap flags bound the processes' memory (docs/performance.md, T7); a container
 // must not run with other flags than `npm run api|worker` and the benchmark.

@@ -74,6 +74,7 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
   const efficiency = run.rate / ideal;
   ctx.figures.T2 = round(efficiency, 3);
   ctx.figures.T2_per_s = round(run.rate, 1);
+  ctx.figures.T2_first_claim_ms = round(run.firstClaimMs, 0);
   ctx.figures.T2_transactions_per_row = round(run.transactionsPerRow, 3);
   ctx.figures.T2_cpu_us_per_row = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
   ctx.figures.T2_launch_startup_tail_s = [
