@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +17,6 @@ import {
   type TestDatabase,
   requireRedis,
 } from '@evalq/testing';
-
-// Every test here goes through Redis (skipped with the reason where none answers).
-requireRedis();
 
 // `evalq demo` as a person runs it (`npm run demo` runs exactly this), as a child
 // process against this file's own database and Redis prefix.
@@ -139,11 +139,14 @@ const datasetCount = async () =>
   (await t.query<{ n: number }>('SELECT count(*)::int AS n FROM datasets'))[0]!.n;
 
 describe('evalq demo', () => {
+  // These go through Redis (skipped with the reason where none answers).
+  requireRedis();
+
   it('runs a sample evaluation end to end and stops everything it started', async () => {
     const run = await demo();
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('✓ PostgreSQL and Redis answer');
+    expect(run.stdout).toContain(`✓ PostgreSQL at ${t.url}; Redis at ${TEST_REDIS_URL}`);
     expect(run.stdout).toMatch(/✓ API on http:\/\/127\.0\.0\.1:\d+ and 2 workers started/);
     expect(run.stdout).toMatch(
       /✓ dataset \d+ "evalq demo \d{4}-\d\d-\d\d \d\d:\d\d:\d\d": 400 rows/,
@@ -254,5 +257,62 @@ describe('evalq demo', () => {
     // The API and the workers notice that the demo is gone and stop by themselves.
     for (let waited = 0; waited < 200 && leftBehind().length > 0; waited += 1) await sleep(100);
     expect(leftBehind()).toEqual([]);
+  });
+});
+
+describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'evalq-demo-'));
+    await chmod(home, 0o755); // the embedded server may run as nobody
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+  const alone = { DATABASE_URL: '', REDIS_URL: '' };
+  /** The embedded server's process, from its pid file (read while it runs). */
+  const serverPid = async (evalqHome: string) =>
+    Number(
+      (await readFile(join(evalqHome, 'postgres-18', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('runs on an embedded PostgreSQL, queue-less, and stops it at the end', async () => {
+    const evalqHome = join(home, 'first');
+    const run = demo(['--rows', '40'], { ...alone, EVALQ_HOME: evalqHome });
+    await run.printed('jobs launched');
+    const pid = await serverPid(evalqHome);
+    const done = await run;
+    expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
+    expect(done.stdout).toMatch(/✓ embedded PostgreSQL in \S+ \(127\.0\.0\.1:\d+, created now\)/);
+    expect(done.stdout).toContain('queue-less (no Redis)');
+    const board = leaderboardRows(done.stdout);
+    expect(board).toHaveLength(4);
+    expect(board.every((row) => row.status === 'done' && row.n === 40)).toBe(true);
+    expect(done.stdout).toContain('✓ stopped the embedded PostgreSQL');
+    expect(alive(pid)).toBe(false);
+    expect(leftBehind()).toEqual([]);
+  });
+
+  it('leaves nothing running, the embedded PostgreSQL included, when it is killed outright', async () => {
+    const evalqHome = join(home, 'killed');
+    const run = demo(['--rows', '2000'], { ...alone, EVALQ_HOME: evalqHome });
+    await run.printed('jobs launched');
+    const pid = await serverPid(evalqHome);
+    run.signal('SIGKILL');
+    expect((await run).code).toBe(null);
+    // Within 15 s, the API, the workers and the server all notice and stop.
+    for (let waited = 0; waited < 150 && (alive(pid) || leftBehind().length > 0); waited += 1) {
+      await sleep(100);
+    }
+    expect(leftBehind()).toEqual([]);
+    expect(alive(pid)).toBe(false);
   });
 });

@@ -4,30 +4,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@evalq/core';
-import {
-  deleteKeysWithPrefix,
-  requireRedis,
-  TEST_REDIS_URL,
-  uniqueQueuePrefix,
-} from '@evalq/testing';
 import { runEvalq } from './support/run-evalq.js';
 
-// `evalq serve` (npm start) as a person runs it, DATABASE_URL unset: the API, its
-// dashboard and two workers in one process on an embedded PostgreSQL in EVALQ_HOME.
-
-requireRedis();
+// `evalq serve` (npm start) as a person runs it, DATABASE_URL and REDIS_URL unset: the
+// API, its dashboard and two workers in one process on an embedded PostgreSQL in
+// EVALQ_HOME, queue-less (wake-ups and limits through PostgreSQL).
 
 let home: string;
-let prefix: string;
 let port: number;
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'evalq-serve-'));
   await chmod(home, 0o755); // the embedded server may run as nobody
-  prefix = uniqueQueuePrefix('serve');
   port = await freePort();
 });
 afterAll(async () => {
-  await deleteKeysWithPrefix(prefix);
   await rm(home, { recursive: true, force: true });
 });
 
@@ -37,8 +27,6 @@ function serve() {
     {
       HOME: process.env.HOME ?? '',
       EVALQ_HOME: join(home, '.evalq'),
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
       PORT: String(port),
       SHUTDOWN_GRACE_SECONDS: '5',
     },
@@ -89,6 +77,9 @@ describe('evalq serve', () => {
     );
     expect(first.output().filter((line) => line.includes('"worker ready"'))).toHaveLength(2);
     expect(first.output().join('\n')).toContain('embedded PostgreSQL');
+    expect(first.output().join('\n')).toContain('queue-less (no Redis)');
+    const ready = await api<{ postgres: { ok: boolean }; redis?: unknown }>('GET', '/readyz');
+    expect(ready).toEqual({ status: 'ready', postgres: { ok: true } });
 
     const dataset = await api<{ dataset_id: number }>('POST', '/v1/datasets', { name: 'kept' });
     const rows = Array.from({ length: 30 }, (_, i) => ({
