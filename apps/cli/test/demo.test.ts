@@ -9,6 +9,7 @@ import { mockAnswer } from '@evalq/providers';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
+  isProcessAlive,
   processesWithEnvironment,
   startFakeOpenAIServer,
   TEST_REDIS_URL,
@@ -275,14 +276,6 @@ describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', 
     Number(
       (await readFile(join(evalqHome, 'postgres-18', 'postmaster.pid'), 'utf8')).split('\n')[0],
     );
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('runs on an embedded PostgreSQL, queue-less, and stops it at the end', async () => {
     const evalqHome = join(home, 'first');
@@ -297,7 +290,7 @@ describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', 
     expect(board).toHaveLength(4);
     expect(board.every((row) => row.status === 'done' && row.n === 40)).toBe(true);
     expect(done.stdout).toContain('✓ stopped the embedded PostgreSQL');
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(leftBehind()).toEqual([]);
   });
 
@@ -309,10 +302,14 @@ describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', 
     run.signal('SIGKILL');
     expect((await run).code).toBe(null);
     // Within 15 s, the API, the workers and the server all notice and stop.
-    for (let waited = 0; waited < 150 && (alive(pid) || leftBehind().length > 0); waited += 1) {
+    for (
+      let waited = 0;
+      waited < 150 && (isProcessAlive(pid) || leftBehind().length > 0);
+      waited += 1
+    ) {
       await sleep(100);
     }
     expect(leftBehind()).toEqual([]);
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
   });
 });

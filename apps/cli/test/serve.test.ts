@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@evalq/core';
+import { isProcessAlive } from '@evalq/testing';
 import { runEvalq } from './support/run-evalq.js';
 
 // `evalq serve` (npm start) as a person runs it, DATABASE_URL and REDIS_URL unset: the
@@ -60,15 +61,6 @@ async function serverPid(): Promise<number> {
   return Number(pidFile.split('\n')[0]);
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('evalq serve', () => {
   it('evaluates with its own workers, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const first = serve();
@@ -107,7 +99,7 @@ describe('evalq serve', () => {
     const pid = await serverPid();
     first.kill(); // SIGTERM
     expect((await first).code).toBe(0);
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(first.output().join('\n')).toContain('"worker stopped"');
 
     const second = serve();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalPostgres, type LocalPostgres } from '@evalq/local-postgres';
+import { isProcessAlive } from '@evalq/testing';
 
 const HOLD = fileURLToPath(new URL('./fixtures/hold-local-postgres.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -32,15 +33,6 @@ async function query<R extends pg.QueryResultRow>(url: string, sql: string): Pro
     return (await client.query<R>(sql)).rows;
   } finally {
     await client.end();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -101,7 +93,7 @@ describe('the embedded PostgreSQL', () => {
       expect(await processUid(server.serverPid)).toBe(isRoot ? NOBODY : process.getuid!());
       const firstPid = server.serverPid;
       await server.stop();
-      expect(alive(firstPid)).toBe(false);
+      expect(isProcessAlive(firstPid)).toBe(false);
 
       server = await startLocalPostgres({ home });
       expect(server.created).toBe(false);
@@ -143,9 +135,9 @@ describe('the embedded PostgreSQL', () => {
     const { child, started } = await holdInChild(home);
     expect(started.error).toBeUndefined();
     const serverPid = started.serverPid!;
-    expect(alive(serverPid)).toBe(true);
+    expect(isProcessAlive(serverPid)).toBe(true);
     child.kill('SIGKILL');
-    expect(await waitUntil(() => !alive(serverPid), 15_000)).toBe(true);
+    expect(await waitUntil(() => !isProcessAlive(serverPid), 15_000)).toBe(true);
     // Stopped cleanly enough to start again on the same data at once.
     const again = await startLocalPostgres({ home });
     await again.stop();
@@ -162,7 +154,7 @@ describe('the embedded PostgreSQL', () => {
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
       child.kill('SIGTERM');
-      await waitUntil(() => !alive(started.serverPid!), 15_000);
+      await waitUntil(() => !isProcessAlive(started.serverPid!), 15_000);
     }
   });
 

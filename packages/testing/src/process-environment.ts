@@ -24,3 +24,14 @@ export function processesWithEnvironment(name: string, value: string): number[] 
   }
   return pids;
 }
+
+/** Whether a process with this id is running (signal 0 only checks). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
