@@ -15,9 +15,7 @@ export function shippedNodeOptions(service: 'api' | 'worker'): string {
   // The script runs the bin (which builds only when sources changed) or dist/main.js.
   const flags = new RegExp(
     `node ((?:--\\S+ ?)*)apps/cli/(?:bin/evalq|dist/main)\\.js ${service}$`,
-  ).exec(
-    scripts[service] ?? '',
-  );
+  ).exec(scripts[service] ?? '');
   if (!flags)
     throw new Error(
       `package.json's "${service}" script does not run apps/cli/bin/evalq.js ${service}`,
