@@ -8,7 +8,8 @@ import { postgresBinaries } from './binaries.js';
 import { ensureCluster, SUPERUSER } from './cluster.js';
 import { LocalPostgresError } from './local-postgres-error.js';
 import type { KeeperConfig } from './postgres-keeper.js';
-import { assertReachable, serverAccount } from './server-account.js';
+import { serverAccount } from './server-account.js';
+import { serverPlaces } from './server-places.js';
 
 export interface LocalPostgresOptions {
   /** Where the data directory, its password and the server log live (EVALQ_HOME). */
@@ -48,15 +49,11 @@ const KEEPER = fileURLToPath(new URL('../dist/postgres-keeper.js', import.meta.u
  * within 15 s when this process ends without calling it, SIGKILL included.
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
-  const home = resolve(options.home);
-  const binaries = await postgresBinaries();
   const account = serverAccount();
+  const given = resolve(options.home);
   // Open to others' search (not reading): the server's own directory inside is private.
-  await mkdir(home, { recursive: true, mode: 0o755 });
-  if (account) {
-    assertReachable(binaries.nativeDir, account, 'the PostgreSQL binaries');
-    assertReachable(home, account, 'EVALQ_HOME');
-  }
+  await mkdir(given, { recursive: true, mode: 0o755 });
+  const { binaries, home } = await serverPlaces(await postgresBinaries(), given, account);
   const cluster = await ensureCluster(home, binaries, account);
   await assertNotRunning(cluster.dataDir);
   const logFile = join(home, 'postgres.log');

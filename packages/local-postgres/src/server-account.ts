@@ -33,22 +33,14 @@ export function serverAccount(): ServerAccount | undefined {
 }
 
 /**
- * Throws when `account` cannot reach `path` (a directory on the way lacks the search
- * bit for it), e.g. a checkout under /root, which only root may enter.
+ * The first directory on the way to `path` that `account` may not enter (it lacks the
+ * search bit for it), e.g. /root, which only root may enter; undefined when none.
  */
-export function assertReachable(path: string, account: ServerAccount, what: string): void {
+export function blockingDirectory(path: string, account: ServerAccount): string | undefined {
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     const stat = statSync(dir);
     const bits = stat.uid === account.uid ? 0o100 : stat.gid === account.gid ? 0o010 : 0o001;
-    if ((stat.mode & bits) === 0) {
-      throw new LocalPostgresError(
-        'LOCAL_POSTGRES_UNREACHABLE_PATH',
-        `evalq runs as root, so the embedded PostgreSQL runs as ${account.name}, which cannot ` +
-          `enter ${dir} (mode ${(stat.mode & 0o777).toString(8)}) to reach ${what}. ` +
-          'Run evalq as a normal user, or keep the checkout and EVALQ_HOME where every user may ' +
-          'enter (e.g. /srv or /opt), or set DATABASE_URL to a PostgreSQL server.',
-      );
-    }
-    if (dir === dirname(dir)) return;
+    if ((stat.mode & bits) === 0) return dir;
+    if (dir === dirname(dir)) return undefined;
   }
 }

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalPostgres, type LocalPostgres } from '@evalq/local-postgres';
+import { ROOT_FALLBACK_DIR, startLocalPostgres, type LocalPostgres } from '@evalq/local-postgres';
 import { isProcessAlive } from '@evalq/testing';
 
 const HOLD = fileURLToPath(new URL('./fixtures/hold-local-postgres.mjs', import.meta.url));
@@ -158,14 +158,30 @@ describe('the embedded PostgreSQL', () => {
     }
   });
 
-  it.runIf(isRoot)('as root, names the directory nobody cannot enter', async () => {
-    const closed = await newHome();
-    await chmod(closed, 0o700); // like /root
-    const home = join(closed, 'inside', '.evalq');
-    await mkdir(home, { recursive: true });
-    await expect(startLocalPostgres({ home })).rejects.toMatchObject({
-      code: 'LOCAL_POSTGRES_UNREACHABLE_PATH',
-      message: expect.stringContaining(`cannot enter ${closed}`),
-    });
-  });
+  it.runIf(isRoot)(
+    'as root, keeps its data where nobody can reach it when EVALQ_HOME is closed to it',
+    async () => {
+      const closed = await newHome();
+      await chmod(closed, 0o700); // like /root
+      const home = join(closed, 'inside', '.evalq');
+      await mkdir(home, { recursive: true });
+      const server = await startLocalPostgres({ home });
+      const fallback = dirname(server.dataDir);
+      try {
+        expect(fallback.startsWith(`${ROOT_FALLBACK_DIR}/homes/`)).toBe(true);
+        expect(await processUid(server.serverPid)).toBe(NOBODY);
+        expect(await readFile(join(home, 'postgres-location'), 'utf8')).toContain(fallback);
+        await query(server.url('postgres'), 'CREATE TABLE kept ()');
+        await server.stop();
+        // The same EVALQ_HOME finds the same data again.
+        const again = await startLocalPostgres({ home });
+        expect(dirname(again.dataDir)).toBe(fallback);
+        expect(await query(again.url('postgres'), 'SELECT * FROM kept')).toEqual([]);
+        await again.stop();
+      } finally {
+        await server.stop();
+        await rm(fallback, { recursive: true, force: true });
+      }
+    },
+  );
 });
