@@ -60,6 +60,10 @@ async function holdInChild(home: string, uid?: number) {
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the fixture exited with ${code}`)));
+    // E.g. EACCES: this uid cannot run this Node (one kept under /root).
+    child.once('error', (error) =>
+      reject(new Error(`cannot run ${process.execPath} as uid ${uid}: ${error.message}`)),
+    );
   });
   return {
     child,
