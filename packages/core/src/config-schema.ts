@@ -43,6 +43,12 @@ export function redisUrlOrNone(value: string | undefined): string | undefined {
 
 export const databaseEnv = z.object({
   DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+  /**
+   * PostgreSQL itself, for what needs a session of its own (migrate, LISTEN), when
+   * DATABASE_URL goes through a transaction pooler such as PgBouncer
+   * (docs/operations.md, "PgBouncer").
+   */
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
 });
 
 export const commonEnv = databaseEnv.extend({
@@ -84,6 +90,7 @@ export const workerEnv = commonEnv.extend({
   METRICS_PORT: port.optional(),
 });
 
+export type DatabaseEnv = z.output<typeof databaseEnv>;
 export type CommonEnv = z.output<typeof commonEnv>;
 export type ApiEnv = z.output<typeof apiEnv>;
 export type WorkerEnv = z.output<typeof workerEnv>;

@@ -1,5 +1,6 @@
 export * from './backoff.js';
 export * from './config-schema.js';
+export * from './database-targets.js';
 export * from './durations.js';
 export * from './env.js';
 export * from './job-key.js';

@@ -16,6 +16,14 @@ export interface PoolOptions {
   idleInTransactionTimeoutMs?: number;
   /** Called when an idle pooled client dies (server restart, pg_terminate_backend). */
   onIdleClientError?: (error: Error) => void;
+  /**
+   * The URL is a pooler in transaction mode (PgBouncer), which refuses every startup
+   * parameter it does not track. Connections then carry only TimeZone and one
+   * application_name for all of evalq (so the pooler never has to switch it between
+   * clients); the statement and idle-transaction caps are the role's or the pooler's
+   * (docs/operations.md, "PgBouncer").
+   */
+  pooled?: boolean;
 }
 
 export const POOL_DEFAULTS = Object.freeze({
@@ -24,6 +32,9 @@ export const POOL_DEFAULTS = Object.freeze({
   statementTimeoutMs: 60_000,
   idleInTransactionTimeoutMs: 60_000,
 });
+
+/** What pg_stat_activity shows for pooled connections, which every evalq process shares. */
+export const POOLED_APPLICATION_NAME = 'evalq';
 
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
 const INT8 = 20;
@@ -45,17 +56,38 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
+type StartupParameters = Record<string, string>;
+const ClientWithStartup = pg.Client as unknown as new (
+  config?: pg.ClientConfig,
+) => pg.Client & { getStartupConf(): StartupParameters };
+
+/**
+ * A client whose sessions run in UTC. node-postgres has no setting for the TimeZone
+ * startup parameter, so it is added to the parameters it sends. A startup parameter,
+ * not `SET` or `options`: PgBouncer refuses `options`, and a `SET` would stay behind on
+ * a server connection that other clients share; TimeZone it tracks per client and
+ * applies to whichever server connection serves that client's transaction.
+ */
+class UtcClient extends ClientWithStartup {
+  override getStartupConf(): StartupParameters {
+    return { ...super.getStartupConf(), TimeZone: 'UTC' };
+  }
+}
+
 /** A node-postgres pool with timeouts set on both sides. The caller owns it and ends it. */
 export function createPool(options: PoolOptions): pg.Pool {
   const settings = { ...POOL_DEFAULTS, ...stripUndefined(options) };
-  const pool = new pg.Pool({
-    connectionString: settings.connectionString,
-    application_name: settings.applicationName,
-    max: settings.max,
-    connectionTimeoutMillis: settings.connectionTimeoutMs,
+  const sessionCaps = {
     statement_timeout: settings.statementTimeoutMs,
     idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
-    options: '-c timezone=UTC',
+  };
+  const pool = new pg.Pool({
+    connectionString: settings.connectionString,
+    application_name: settings.pooled ? POOLED_APPLICATION_NAME : settings.applicationName,
+    max: settings.max,
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    ...(settings.pooled ? {} : sessionCaps),
+    Client: UtcClient,
     types,
   });
   // Without a listener, an idle client's error (e.g. the server restarted) would crash
