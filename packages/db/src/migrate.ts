@@ -40,9 +40,11 @@ interface MigrationFile {
 /**
  * Brings a database up to date with migrations/: creates the database when missing,
  * then applies every pending file in order, each in its own transaction together with
- * its record in `evalq_migrations`. Safe to run from several processes at once (a
- * session advisory lock serialises them) and idempotent (a second run applies nothing).
- * A file edited after it was applied is refused: migrations are append-only.
+ * its record in `evalq_migrations`. Safe to run from several processes at once and
+ * through a pooler in transaction mode: each transaction takes a transaction-level
+ * advisory lock and re-reads what is applied, so no lock outlives its transaction.
+ * Idempotent (a second run applies nothing). A file edited after it was applied is
+ * refused: migrations are append-only.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log ?? (() => undefined);
@@ -56,8 +58,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   });
   await connect(client, options.databaseUrl);
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
+    const applied = await inLockedTransaction(client, async () => {
       await client.query(`
         CREATE TABLE IF NOT EXISTS evalq_migrations (
           id         integer PRIMARY KEY,
@@ -65,27 +66,50 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           checksum   text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
         )`);
-      const applied = await client.query<{ id: number; name: string; checksum: string }>(
-        'SELECT id, name, checksum FROM evalq_migrations ORDER BY id',
-      );
-      checkAppliedMatchFiles(applied.rows, files);
+      return (
+        await client.query<AppliedMigration>(
+          'SELECT id, name, checksum FROM evalq_migrations ORDER BY id',
+        )
+      ).rows;
+    });
+    checkAppliedMatchFiles(applied, files);
 
-      const done = new Set(applied.rows.map((row) => row.id));
-      const newlyApplied: string[] = [];
-      for (const file of files) {
-        if (done.has(file.id)) continue;
-        await applyOne(client, file);
+    const done = new Set(applied.map((row) => row.id));
+    const newlyApplied: string[] = [];
+    for (const file of files) {
+      if (done.has(file.id)) continue;
+      if (await applyOne(client, file, files)) {
         newlyApplied.push(file.name);
         log(`applied ${file.name}`);
       }
-      return { databaseCreated, applied: newlyApplied, alreadyApplied: done.size };
-    } finally {
-      await client
-        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-        .catch(() => undefined);
     }
+    return { databaseCreated, applied: newlyApplied, alreadyApplied: done.size };
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+interface AppliedMigration {
+  id: number;
+  name: string;
+  checksum: string;
+}
+
+/**
+ * Runs `work` in a transaction that holds the migration lock until it ends. No statement
+ * cap: a migration may rewrite a large table, whatever the role's statement_timeout.
+ */
+async function inLockedTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT set_config('statement_timeout', '0', true)`);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 
@@ -115,10 +139,7 @@ async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
   return files;
 }
 
-function checkAppliedMatchFiles(
-  applied: { id: number; name: string; checksum: string }[],
-  files: MigrationFile[],
-): void {
+function checkAppliedMatchFiles(applied: AppliedMigration[], files: MigrationFile[]): void {
   for (const row of applied) {
     const file = files.find((candidate) => candidate.id === row.id);
     if (!file) {
@@ -139,18 +160,35 @@ function checkAppliedMatchFiles(
   }
 }
 
-async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
-  await client.query('BEGIN');
+/**
+ * Applies one file with its record, unless another migrator applied it since this one
+ * read the list (checked under the lock). Returns whether this call applied it.
+ */
+async function applyOne(
+  client: pg.Client,
+  file: MigrationFile,
+  files: MigrationFile[],
+): Promise<boolean> {
   try {
-    await client.query(file.sql);
-    await client.query('INSERT INTO evalq_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
-      file.id,
-      file.name,
-      file.checksum,
-    ]);
-    await client.query('COMMIT');
+    return await inLockedTransaction(client, async () => {
+      const existing = await client.query<AppliedMigration>(
+        'SELECT id, name, checksum FROM evalq_migrations WHERE id = $1',
+        [file.id],
+      );
+      if (existing.rows.length > 0) {
+        checkAppliedMatchFiles(existing.rows, files);
+        return false;
+      }
+      await client.query(file.sql);
+      await client.query('INSERT INTO evalq_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
+        file.id,
+        file.name,
+        file.checksum,
+      ]);
+      return true;
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (error instanceof MigrationError) throw error;
     throw new MigrationError(
       'MIGRATION_FAILED',
       `migrations/${file.name}.sql failed${describePosition(error, file.sql)}: ${(error as Error).message}. ` +
@@ -167,7 +205,11 @@ function describePosition(error: unknown, sql: string): string {
   return ` at line ${line}`;
 }
 
-/** Creates the database named in the URL when it does not exist yet. */
+/**
+ * Creates the database named in the URL when it does not exist yet. A database that
+ * accepts a connection exists: then no maintenance database is needed (a pooler may
+ * route only the evalq database).
+ */
 async function ensureDatabase(
   databaseUrl: string,
   log: (message: string) => void,
@@ -180,6 +222,7 @@ async function ensureDatabase(
       `DATABASE_URL names no database: ${redactUrl(databaseUrl)}`,
     );
   }
+  if (await connects(databaseUrl)) return false;
   url.pathname = '/postgres';
   const admin = new pg.Client({
     connectionString: url.toString(),
@@ -208,6 +251,23 @@ async function ensureDatabase(
     }
   } finally {
     await admin.end().catch(() => undefined);
+  }
+}
+
+async function connects(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: 'evalq-migrate',
+    connectionTimeoutMillis: 10_000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
