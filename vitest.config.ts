@@ -22,7 +22,11 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'apps/*/test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
+    ],
     globalSetup: [here('./packages/testing/src/global-setup.ts')],
     reporters: ['default', here('./packages/testing/src/ci-skip-reporter.ts')],
     pool: 'forks',
