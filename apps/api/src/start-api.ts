@@ -1,5 +1,11 @@
 import { createJobQueue, createRedisConnection } from '@evalq/queue';
-import { coerceError, redisUrlOrNone, type ApiEnv, type Logger } from '@evalq/core';
+import {
+  coerceError,
+  databaseTargets,
+  redisUrlOrNone,
+  type ApiEnv,
+  type Logger,
+} from '@evalq/core';
 import { createPool } from '@evalq/db';
 import { apiConfigFromEnv, type ApiConfig } from './config.js';
 import { assertSafeExposure } from './exposure.js';
@@ -23,8 +29,10 @@ export async function startApi(
   overrides: Partial<ApiConfig> = {},
 ): Promise<RunningApi> {
   assertSafeExposure(env.HOST, env.API_TOKEN);
+  const database = databaseTargets(env);
   const pool = createPool({
-    connectionString: env.DATABASE_URL,
+    connectionString: database.url,
+    pooled: database.pooled,
     applicationName: 'evalq-api',
     max: 20,
     onIdleClientError: (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'),

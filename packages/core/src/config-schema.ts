@@ -79,11 +79,6 @@ export const localModeEnv = z.object({
 });
 
 export const workerEnv = commonEnv.extend({
-  /**
-   * A direct connection for session state (LISTEN) where DATABASE_URL goes through a
-   * pooler in transaction mode; DATABASE_URL when unset.
-   */
-  DATABASE_DIRECT_URL: postgresUrl.optional(),
   WORKER_CONCURRENCY: envInteger(1, 10_000).default(32),
   LEASE_SECONDS: envInteger(2, 7 * 24 * 3600).default(300),
   SHUTDOWN_GRACE_SECONDS: envInteger(0, 24 * 3600).default(30),

@@ -4,3 +4,5 @@ export * from './fake-model-server.js';
 export * from './worker-process.js';
 export * from './process-environment.js';
 export { redisUnavailable } from './test-services.js';
+export * from './pgbouncer.js';
+export * from './backend-sampler.js';

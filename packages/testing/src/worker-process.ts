@@ -41,16 +41,19 @@ export interface StartWorkerOptions {
   /** Environment on top of PATH/HOME (DATABASE_URL, REDIS_URL, QUEUE_PREFIX, …). */
   env: Record<string, string | undefined>;
   label?: string;
-  /** How long to wait for the worker's `worker ready` log line. */
+  /** How long to wait for the ready log line. */
   readyTimeoutMs?: number;
+  /** The log line that says the process is ready; the worker's `worker ready` by default. */
+  ready?: (record: LogRecord) => boolean;
   /** The script to run; the worker's dist/main.js by default. */
   script?: string;
   args?: string[];
 }
 
 /**
- * Starts a worker as a real child process (`node apps/worker/dist/main.js`) and waits
- * until it logs `worker ready`. Its stdout is parsed as JSON log lines.
+ * Starts a worker as a real child process (`node apps/worker/dist/main.js`; any evalq
+ * process with `script`, `args` and `ready`) and waits until it logs that it is ready.
+ * Its stdout is parsed as JSON log lines.
  */
 export async function startWorkerProcess(options: StartWorkerOptions): Promise<WorkerProcess> {
   const label = options.label ?? 'worker';
@@ -170,7 +173,10 @@ export async function startWorkerProcess(options: StartWorkerOptions): Promise<W
   };
 
   try {
-    await waitForLog((r) => r.msg === 'worker ready', options.readyTimeoutMs ?? 20_000);
+    await waitForLog(
+      options.ready ?? ((r) => r.msg === 'worker ready'),
+      options.readyTimeoutMs ?? 20_000,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { databaseEnv, parseEnv } from '@evalq/core';
+import { databaseEnv, databaseTargets, parseEnv } from '@evalq/core';
 import { say } from '../output.js';
 
 export function registerMigrate(program: Command): void {
@@ -9,14 +9,15 @@ export function registerMigrate(program: Command): void {
       'create the database if missing and apply pending migrations (safe to run concurrently)',
     )
     .action(async () => {
-      const env = parseEnv(databaseEnv, process.env);
+      // Creating the database needs PostgreSQL itself, not a pooler in front of it.
+      const { sessionUrl } = databaseTargets(parseEnv(databaseEnv, process.env));
       // Loaded here, not at start-up: the client commands should not pay for pg and Kysely.
       const { migrate, redactUrl } = await import('@evalq/db');
       const result = await migrate({
-        databaseUrl: env.DATABASE_URL,
+        databaseUrl: sessionUrl,
         log: (line) => say(`  ${line}`),
       });
-      const target = redactUrl(env.DATABASE_URL);
+      const target = redactUrl(sessionUrl);
       say(
         result.applied.length === 0
           ? `${target} is up to date (${result.alreadyApplied} migrations applied earlier)`
