@@ -25,6 +25,8 @@ const WORKER_ENV = Object.fromEntries(
     .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
 );
 const FAKE_SERVER_MAIN = script('./fake-server-main.js');
+/** The benchmark's own PostgreSQL connections, so samples of pg_stat_activity can leave them out. */
+export const BENCH_APPLICATION_NAME = 'evalq-bench';
 export const SDK_LOOP_MAIN = script('./sdk-loop-main.js');
 
 /**
@@ -41,7 +43,11 @@ export class BenchStack {
     readonly databaseUrl: string,
     readonly queuePrefix: string,
   ) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    this.pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 4,
+      application_name: BENCH_APPLICATION_NAME,
+    });
     // However the benchmark ends (a crash included), no process of it outlives it.
     process.once('exit', () => {
       for (const child of this.children) child.killNow();

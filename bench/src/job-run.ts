@@ -10,7 +10,7 @@ import {
   predictionSpan,
 } from './bench-queries.js';
 import type { ChildService } from './child-service.js';
-import { commandCpuSeconds, machineBusySeconds } from './cpu-time.js';
+import { commandCpuSeconds, machineBusySeconds, processCpuSeconds } from './cpu-time.js';
 import type { JobKey } from '@evalq/core';
 
 export interface JobRunOptions {
@@ -21,6 +21,10 @@ export interface JobRunOptions {
   latencyMs: number;
   /** Workers with Redis (the default), or queue-less (REDIS_URL=none: PostgreSQL only). */
   queue?: 'redis' | 'postgres';
+  /** Environment of the workers on top of the run's (e.g. DATABASE_URL through a pooler). */
+  workerEnv?: Record<string, string>;
+  /** Other processes whose CPU per prediction is reported (e.g. a pooler), by name. */
+  otherPids?: Record<string, number>;
 }
 
 export interface JobRunResult {
@@ -44,8 +48,11 @@ export interface JobRunResult {
   /** From the launch's answer to the job's first claim, and to its first stored prediction, ms. */
   firstClaimMs: number;
   firstPredictionMs: number;
-  /** CPU per prediction, µs: the workers, the fake server, PostgreSQL, and the rest of the machine (Redis, the API, the kernel). */
-  cpuPerRowUs: { workers: number; fakeServer: number; postgres: number; rest: number };
+  /** CPU per prediction, µs: the workers, the fake server, PostgreSQL, `otherPids`, and the rest of the machine (Redis, the API, the kernel). */
+  cpuPerRowUs: { workers: number; fakeServer: number; postgres: number; rest: number } & Record<
+    string,
+    number
+  >;
 }
 
 /** A dataset of `rows` synthetic rows, a model on `baseUrl`, a prompt: a job ready to launch. */
@@ -93,11 +100,10 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const job = await prepareJob(ctx, options.label, options.rows, server.url);
     for (let i = 0; i < options.workers; i += 1) {
       workers.push(
-        await ctx.stack.startWorker(
-          options.concurrency,
-          `worker ${i + 1}`,
-          options.queue === 'postgres' ? { REDIS_URL: 'none' } : {},
-        ),
+        await ctx.stack.startWorker(options.concurrency, `worker ${i + 1}`, {
+          ...(options.queue === 'postgres' ? { REDIS_URL: 'none' } : {}),
+          ...options.workerEnv,
+        }),
       );
     }
     const cpu = () => {
@@ -106,13 +112,21 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       const own = process.cpuUsage();
       const bench = (own.user + own.system) / 1e6;
       const postgres = commandCpuSeconds('postgres');
+      const others = Object.fromEntries(
+        Object.entries(options.otherPids ?? {}).map(([name, pid]) => [
+          name,
+          processCpuSeconds(pid),
+        ]),
+      );
+      const othersTotal = Object.values(others).reduce((sum, seconds) => sum + seconds, 0);
       const busy = machineBusySeconds();
       return {
         workerCpu,
         fakeCpu,
         postgres,
+        others,
         busy,
-        rest: busy - workerCpu - fakeCpu - bench - postgres,
+        rest: busy - workerCpu - fakeCpu - bench - postgres - othersTotal,
       };
     };
     const cpuBefore = cpu();
@@ -159,6 +173,12 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
         workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
         fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),
         postgres: perRow(cpuAfter.postgres, cpuBefore.postgres),
+        ...Object.fromEntries(
+          Object.keys(cpuAfter.others).map((name) => [
+            name,
+            perRow(cpuAfter.others[name]!, cpuBefore.others[name]!),
+          ]),
+        ),
         rest: perRow(cpuAfter.rest, cpuBefore.rest),
       },
     };

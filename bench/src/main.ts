@@ -17,9 +17,10 @@ import { t7Memory } from './scenarios/memory.js';
 import { t6ProgressReads } from './scenarios/progress-reads.js';
 import { t4Seeding } from './scenarios/seeding.js';
 import { t1ZeroLatency, t2LatencyEfficiency, t3Scaling } from './scenarios/throughput.js';
+import { t10Fleet } from './scenarios/fleet.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
 
-const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9'];
+const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10'];
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +67,7 @@ try {
   if (selected.has('T3')) await t3Scaling(ctx);
   if (selected.has('T8')) await t8QueueLess(ctx);
   if (selected.has('T9')) await t9DemoColdWarm(ctx);
+  if (selected.has('T10')) await t10Fleet(ctx);
 
   // T4, T6 and T7 work on the big dataset: T5 imports it, or it is inserted directly.
   const needsBig = ['T4', 'T6', 'T7'].some((id) => selected.has(id));
@@ -89,7 +91,7 @@ try {
   }
 
   ctx.figures.seconds = Math.round((performance.now() - began) / 1000);
-  ctx.lines.sort((a, b) => a.id.localeCompare(b.id));
+  ctx.lines.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   process.stdout.write(`\n${formatTable(ctx.lines)}\n\n`);
   process.stdout.write(`${JSON.stringify(ctx.figures)}\n`);
 } catch (error) {

@@ -21,6 +21,7 @@ export interface PgBouncerOptions {
 
 export interface PgBouncer {
   readonly port: number;
+  readonly pid: number;
   /** A postgres:// URL of `database` through PgBouncer. */
   url(database: string): string;
   /** What PgBouncer printed (its log), for a failing test's message. */
@@ -139,6 +140,7 @@ async function launch(ini: string, port: number, server: URL, dir: string): Prom
   let stopping: Promise<void> | undefined;
   return {
     port,
+    pid: child.pid ?? -1,
     log,
     url(database: string) {
       const url = new URL(`postgres://127.0.0.1:${port}/${encodeURIComponent(database)}`);
