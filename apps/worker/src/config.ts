@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
+  databaseTargets,
   envInteger,
   parseEnv,
   redisUrlOrNone,
@@ -47,6 +48,8 @@ export type WorkerConfigEnv = z.output<typeof workerConfigEnv>;
 /** Everything the worker runs with, resolved and frozen. Durations in ms. */
 export interface WorkerConfig {
   databaseUrl: string;
+  /** DATABASE_URL is a pooler in transaction mode (DATABASE_DIRECT_URL is set). */
+  databasePooled: boolean;
   /** For LISTEN (session state): DATABASE_DIRECT_URL, else DATABASE_URL. */
   databaseDirectUrl: string;
   /** Undefined in queue-less mode (REDIS_URL=none): wake-ups and limits through PostgreSQL. */
@@ -80,9 +83,11 @@ export interface WorkerConfig {
 export function parseWorkerConfig(env: Record<string, string | undefined>): Readonly<WorkerConfig> {
   const e = parseEnv(workerConfigEnv, env);
   const claimBatchSize = e.CLAIM_BATCH_SIZE ?? Math.min(e.WORKER_CONCURRENCY, 100);
+  const database = databaseTargets(e);
   return Object.freeze({
-    databaseUrl: e.DATABASE_URL,
-    databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
+    databaseUrl: database.url,
+    databasePooled: database.pooled,
+    databaseDirectUrl: database.sessionUrl,
     redisUrl: redisUrlOrNone(e.REDIS_URL),
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,

@@ -74,6 +74,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
 
   const pool = createPool({
     connectionString: config.databaseUrl,
+    pooled: config.databasePooled,
     applicationName: `evalq-worker ${config.workerId}`.slice(0, 63),
     max: config.poolSize,
     onIdleClientError: (error) =>

@@ -86,6 +86,14 @@ describe('parseWorkerConfig', () => {
       logLevel: 'info',
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.databasePooled).toBe(false);
+    // A direct URL says DATABASE_URL is a pooler: its pool sends only what PgBouncer accepts.
+    expect(
+      parseWorkerConfig({
+        DATABASE_URL: 'postgres://evalq@pgbouncer:6432/evalq',
+        DATABASE_DIRECT_URL: 'postgres://evalq@postgres:5432/evalq',
+      }),
+    ).toMatchObject({ databaseUrl: 'postgres://evalq@pgbouncer:6432/evalq', databasePooled: true });
     expect(parseWorkerConfig({ LEASE_SECONDS: '6', WORKER_ID: 'w-1' })).toMatchObject({
       heartbeatIntervalMs: 2_000,
       reclaimIntervalMs: 1_500,
