@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@evalq/testing';
+import { longestStopMs } from '@evalq/worker';
 import { KUBERNETES_DIR, renderKustomization, type Manifest } from './support/kustomize.js';
 import { schemaProblems } from './support/schema-check.js';
 
@@ -59,10 +60,10 @@ describe.each(OVERLAYS)('%s', (overlay) => {
   it('gives workers more time to stop than their shutdown grace, and a disruption budget', () => {
     const worker = find(overlay, 'Deployment', 'evalq-worker');
     const config = find(overlay, 'ConfigMap', 'evalq-config');
-    const grace = Number(config.data.SHUTDOWN_GRACE_SECONDS);
-    // After the grace a stopping worker has up to 10 s to store results and hand rows
-    // back (FINAL_WRITE_BUDGET_MS in apps/worker/src/worker.ts).
-    expect(worker.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(grace + 10);
+    const graceMs = Number(config.data.SHUTDOWN_GRACE_SECONDS) * 1000;
+    expect(worker.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+      longestStopMs(graceMs),
+    );
     const budget = find(overlay, 'PodDisruptionBudget', 'evalq-worker');
     expect(budget.spec.selector.matchLabels).toEqual(worker.spec.selector.matchLabels);
     expect(budget.spec.maxUnavailable).toBeDefined();

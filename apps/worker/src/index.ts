@@ -1,6 +1,7 @@
 export { parseWorkerConfig, workerConfigEnv, type WorkerConfig } from './config.js';
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './worker.js';
 export { runWorkerProcess } from './worker-process.js';
+export { longestStopMs } from './worker-parts.js';
 export {
   hasSharedLimits,
   type CallLimits,

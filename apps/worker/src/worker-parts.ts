@@ -53,6 +53,17 @@ export interface WorkerParts {
 
 /** After the grace: how long storing results and handing claims back may still take. */
 const FINAL_WRITE_BUDGET_MS = 10 * SECOND;
+/** After the grace: a moment for the calls it aborted to end. */
+const ABORTED_CALLS_MS = 5 * SECOND;
+
+/**
+ * The longest stop() takes after SIGTERM: the grace, the aborted calls ending, the final
+ * writes. A supervisor must wait longer before SIGKILL (terminationGracePeriodSeconds
+ * in deploy/kubernetes/base/worker.yaml).
+ */
+export function longestStopMs(shutdownGraceMs: number): number {
+  return shutdownGraceMs + ABORTED_CALLS_MS + FINAL_WRITE_BUDGET_MS;
+}
 
 /**
  * The one place the worker's parts are built and wired (docs/worker.md, "Parts"). A
@@ -237,8 +248,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     {
       name: 'dispatcher: let calls in flight finish',
       run: () => dispatcher.finishCalls(config.shutdownGraceMs),
-      // The grace, then a moment for aborted calls to end.
-      timeoutMs: config.shutdownGraceMs + 5 * SECOND,
+      timeoutMs: config.shutdownGraceMs + ABORTED_CALLS_MS,
     },
     {
       name: 'finish buffer: store results',
