@@ -95,6 +95,7 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
 /** T3: 100 ms latency, 32 per worker: throughput with 2 and 4 workers ÷ with 1. */
 export async function t3Scaling(ctx: BenchContext): Promise<void> {
   const rates: Record<number, number> = {};
+  const peakMb: Record<number, number> = {};
   const cpu: Record<number, JobRunResult['cpuPerRowUs'] & { machine_busy: number }> = {};
   for (const workers of [1, 2, 4]) {
     const rows = Math.round(ctx.sizes.t3Seconds * workers * 320);
@@ -107,6 +108,7 @@ export async function t3Scaling(ctx: BenchContext): Promise<void> {
       latencyMs: 100,
     });
     rates[workers] = run.rate;
+    peakMb[workers] = Math.max(...run.workerPeakMb);
     cpu[workers] = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
   }
   const two = rates[2]! / rates[1]!;
@@ -114,6 +116,8 @@ export async function t3Scaling(ctx: BenchContext): Promise<void> {
   ctx.figures.T3 = [round(two, 2), round(four, 2)];
   ctx.figures.T3_per_s = [1, 2, 4].map((n) => round(rates[n]!, 1));
   ctx.figures.T3_cpu_us_per_row = [1, 2, 4].map((n) => cpu[n]);
+  // What a worker at the default concurrency needs (docs/operations.md, "Kubernetes").
+  ctx.figures.T3_worker_peak_rss_mb = [1, 2, 4].map((n) => round(peakMb[n]!, 0));
   ctx.lines.push({
     id: 'T3',
     scenario: '100 ms, 32 per worker: 2 and 4 workers ÷ 1 worker',
