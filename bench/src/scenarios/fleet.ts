@@ -29,6 +29,7 @@ export async function t10Fleet(ctx: BenchContext): Promise<void> {
   });
   let run;
   let backends;
+  let pooling;
   try {
     ctx.say(
       `T10: ${WORKERS} workers × ${CONCURRENCY} through PgBouncer (pool ${POOL}), ${rows} rows, ${LATENCY_MS} ms latency`,
@@ -47,6 +48,7 @@ export async function t10Fleet(ctx: BenchContext): Promise<void> {
       },
       otherPids: { pgbouncer: pgbouncer.pid },
     });
+    pooling = await pgbouncer.stats(ctx.stack.databaseName);
   } finally {
     backends = await sampler.stop();
     await pgbouncer.stop();
@@ -65,6 +67,16 @@ export async function t10Fleet(ctx: BenchContext): Promise<void> {
       samples: backends.count,
     },
     transactions_per_row: round(run.transactionsPerRow, 3),
+    // From PgBouncer: how long a transaction held a server connection, and how long
+    // clients waited for one (0 when the pool never ran short).
+    pgbouncer: {
+      transactions: pooling.transactions,
+      mean_transaction_ms: round(
+        pooling.transactionTimeUs / Math.max(1, pooling.transactions) / 1000,
+        2,
+      ),
+      mean_wait_ms: round(pooling.waitTimeUs / Math.max(1, pooling.transactions) / 1000, 2),
+    },
     cpu_us_per_row: { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) },
     worker_peak_rss_mb: {
       min: round(Math.min(...peaks), 0),

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freePort } from '@evalq/core';
 import { TEST_SERVER_URL } from './test-database.js';
 
@@ -19,6 +20,14 @@ export interface PgBouncerOptions {
   serverUrl?: string;
 }
 
+export interface PgBouncerStats {
+  transactions: number;
+  /** Time server connections spent in transactions, µs. */
+  transactionTimeUs: number;
+  /** Time clients spent waiting for a server connection, µs. */
+  waitTimeUs: number;
+}
+
 export interface PgBouncer {
   readonly port: number;
   readonly pid: number;
@@ -26,6 +35,8 @@ export interface PgBouncer {
   url(database: string): string;
   /** What PgBouncer printed (its log), for a failing test's message. */
   readonly log: string[];
+  /** Its totals for one database so far (SHOW STATS on its admin console). */
+  stats(database: string): Promise<PgBouncerStats>;
   /** Stops it at once (SIGTERM: clients are disconnected) and removes its files. */
   stop(): Promise<void>;
 }
@@ -69,6 +80,7 @@ function testConfig(shipped: string, server: URL, port: number, poolSize: number
     unix_socket_dir: '',
     auth_type: 'trust',
     auth_file: join(dir, 'userlist.txt'),
+    stats_users: server.username || 'postgres',
     default_pool_size: String(poolSize),
     max_db_connections: String(poolSize),
   };
@@ -137,15 +149,31 @@ async function launch(ini: string, port: number, server: URL, dir: string): Prom
     void exited.then(() => fail(new Error('PgBouncer exited at start')));
   });
 
+  const url = (database: string): string => {
+    const address = new URL(`postgres://127.0.0.1:${port}/${encodeURIComponent(database)}`);
+    address.username = server.username || 'postgres';
+    return address.toString();
+  };
   let stopping: Promise<void> | undefined;
   return {
     port,
     pid: child.pid ?? -1,
     log,
-    url(database: string) {
-      const url = new URL(`postgres://127.0.0.1:${port}/${encodeURIComponent(database)}`);
-      url.username = server.username || 'postgres';
-      return url.toString();
+    url,
+    async stats(database: string) {
+      const admin = new pg.Client({ connectionString: url('pgbouncer') });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<Record<string, string>>('SHOW STATS');
+        const row = rows.find((r) => r.database === database);
+        return {
+          transactions: Number(row?.total_xact_count ?? 0),
+          transactionTimeUs: Number(row?.total_xact_time ?? 0),
+          waitTimeUs: Number(row?.total_wait_time ?? 0),
+        };
+      } finally {
+        await admin.end();
+      }
     },
     stop() {
       stopping ??= (async () => {
