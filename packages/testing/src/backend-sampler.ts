@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { TEST_SERVER_URL } from './test-database.js';
+import { databaseUrl } from './test-database.js';
 
 export interface BackendSamples {
   /** How many samples were taken. */
@@ -32,7 +32,7 @@ export interface BackendSamplerOptions {
  * pool size must bound.
  */
 export async function sampleBackends(options: BackendSamplerOptions): Promise<BackendSampler> {
-  const url = new URL(options.serverUrl ?? TEST_SERVER_URL);
+  const url = new URL(options.serverUrl ?? databaseUrl('postgres'));
   url.pathname = '/postgres';
   const client = new pg.Client({
     connectionString: url.toString(),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '@evalq/core';
-import { TEST_SERVER_URL } from './test-database.js';
+import { databaseUrl } from './test-database.js';
 
 /** The PgBouncer configuration deploy/kubernetes/ ships; tests and the benchmark run it. */
 export const SHIPPED_PGBOUNCER_INI = fileURLToPath(
@@ -48,7 +48,7 @@ export interface PgBouncer {
  * database name to the server. Its files live in a temporary directory.
  */
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
-  const server = new URL(options.serverUrl ?? TEST_SERVER_URL);
+  const server = new URL(options.serverUrl ?? databaseUrl('postgres'));
   const dir = await mkdtemp(join(tmpdir(), 'evalq-pgbouncer-'));
   // PgBouncer refuses to run as root; as root it is started as nobody, who must read these.
   await chmod(dir, 0o755);
