@@ -18,7 +18,10 @@ export interface BackendSampler {
 export interface BackendSamplerOptions {
   /** The database whose backends are counted. */
   database: string;
-  /** Connections that do not go through the pooler (the test's own), by application_name. */
+  /**
+   * Connections that do not go through the pooler (the test's own, a LISTEN), by
+   * application_name: LIKE patterns (`evalq-worker-listen %`).
+   */
   ignoreApplicationNames: string[];
   intervalMs?: number;
   /** The PostgreSQL server (any database on it); the tests' server by default. */
@@ -46,7 +49,7 @@ export async function sampleBackends(options: BackendSamplerOptions): Promise<Ba
       const { rows } = await client.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = $1 AND backend_type = 'client backend'
-            AND NOT (coalesce(application_name, '') = ANY ($2::text[]))`,
+            AND NOT (coalesce(application_name, '') LIKE ANY ($2::text[]))`,
         [options.database, options.ignoreApplicationNames],
       );
       samples.push(rows[0]!.n);
