@@ -6,13 +6,7 @@ export * from './tables/prediction-status.js';
 export * from './tables/predictions.js';
 export * from './tables/prompts.js';
 export * from './tables/rows.js';
-export {
-  createDb,
-  createPool,
-  POOL_DEFAULTS,
-  POOLED_APPLICATION_NAME,
-  type PoolOptions,
-} from './pool.js';
+export { createDb, createPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
 export {
   DEFAULT_MIGRATIONS_DIR,
   migrate,

@@ -34,7 +34,7 @@ export const POOL_DEFAULTS = Object.freeze({
 });
 
 /** What pg_stat_activity shows for pooled connections, which every evalq process shares. */
-export const POOLED_APPLICATION_NAME = 'evalq';
+const POOLED_APPLICATION_NAME = 'evalq';
 
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
 const INT8 = 20;
