@@ -18,3 +18,8 @@ export {
   sharedKeepAliveFetch,
   type FetchFunction,
 } from './keep-alive-fetch.js';
+export * from './prompt/chat-message.js';
+export * from './prompt/compile-prompt.js';
+export * from './template/parse-template.js';
+export * from './template/row-variables.js';
+export * from './template/template-error.js';

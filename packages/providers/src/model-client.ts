@@ -1,14 +1,26 @@
 import type { ClientKind } from './client-kind.js';
+import type { ChatMessage, SamplingSettings } from './prompt/chat-message.js';
 
 export interface CompletionRequest {
-  /** The rendered prompt: exactly what is sent, and what is stored in formatted_prompt. */
-  prompt: string;
+  /** The rendered messages: exactly what is sent. */
+  messages?: readonly ChatMessage[];
+  /** A single user message (shorthand for `messages: [{role: 'user', content: prompt}]`). */
+  prompt?: string;
   /** The row's content before templating. Only the mock model looks at it. */
   content?: string;
+  /** The prompt's template (prompts.text). Only the mock model looks at it. */
+  template?: string;
+  /** The prompt's model_defaults: override the model config's temperature and max_tokens. */
+  sampling?: SamplingSettings;
   /** Give up after this long; the call fails with kind `timeout`. */
   timeoutMs: number;
   /** Aborted when the caller gives up (shutdown); the call fails with kind `aborted`. */
   signal?: AbortSignal;
+}
+
+/** The messages a request sends. */
+export function requestMessages(request: CompletionRequest): readonly ChatMessage[] {
+  return request.messages ?? [{ role: 'user', content: request.prompt ?? '' }];
 }
 
 export interface Completion {

@@ -1,16 +1,24 @@
-/** `{{content}}`, with optional spaces inside the braces. */
-const PLACEHOLDER = /\{\{\s*content\s*\}\}/g;
+import { appendContent } from './prompt/compile-prompt.js';
+import { parseTemplate } from './template/parse-template.js';
 
 /**
- * The exact text sent to the model for one row (docs/providers.md, "Prompts"): every `{{content}}` in the
- * template is replaced by the row's content; a template without the placeholder gets
- * the content appended after a blank line. The content is inserted literally (no `$&`
- * expansion, no escaping).
+ * A text template rendered with only the row's content known: `{{content}}` (spaces
+ * inside the braces allowed) is replaced, other placeholders are left as written, and a
+ * template without any placeholder gets the content after a blank line. For callers
+ * that have no row variables; compilePrompt renders a whole row.
  */
 export function renderPrompt(template: string, content: string): string {
-  PLACEHOLDER.lastIndex = 0;
-  if (!PLACEHOLDER.test(template)) {
-    return template.length === 0 ? content : `${template.replace(/\s+$/, '')}\n\n${content}`;
+  let parts;
+  try {
+    parts = parseTemplate(template);
+  } catch {
+    return appendContent(template, content);
   }
-  return template.replace(PLACEHOLDER, () => content);
+  if (parts.every((part) => 'text' in part)) return appendContent(template, content);
+  return parts
+    .map((part) => {
+      if ('text' in part) return part.text;
+      return part.variable === 'content' ? content : `{{${part.variable}}}`;
+    })
+    .join('');
 }

@@ -62,4 +62,24 @@ describe('mock model', () => {
       { kind: 'timeout', retryable: true },
     );
   });
+
+  it("answers chat messages from the row's content under the prompt's template", async () => {
+    const client = createModelClient(
+      { name: 'mock-1', source: 'mock', library: 'unknown', config: {} },
+      { env: {} },
+    );
+    const template = 'system: Reply with a number.\n\nuser: {{question}}';
+    const answer = await client.complete({
+      messages: [
+        { role: 'system', content: 'Reply with a number.' },
+        { role: 'user', content: 'What is 6 * 7?' },
+      ],
+      content: 'What is 6 * 7?',
+      template,
+      timeoutMs: 1000,
+    });
+    expect(answer.text).toBe(mockAnswer('mock-1', template, 'What is 6 * 7?'));
+    expect(['42', '43']).toContain(answer.text);
+    expect(answer.promptTokens).toBe(9);
+  });
 });

@@ -103,4 +103,20 @@ describe('ollama client (real SDK, fake server)', () => {
     expect(ours).toHaveLength(24);
     expect(new Set(ours.map((request) => request.connection)).size).toBeLessThanOrEqual(6);
   });
+
+  it('sends chat messages as they are, and the prompt sampling settings over the model config', async () => {
+    const messages = [
+      { role: 'system', content: 'You label spam.' },
+      { role: 'user', content: 'Lunch at noon?' },
+    ] as const;
+    await client({ temperature: 1, max_tokens: 50 }).complete({
+      messages,
+      sampling: { max_tokens: 3 },
+      timeoutMs: 5000,
+    });
+    expect(fake.server.requests[0]!.body).toMatchObject({
+      messages,
+      options: { temperature: 1, num_predict: 3 },
+    });
+  });
 });

@@ -150,4 +150,24 @@ describe('openai client (real SDK, fake server)', () => {
     expect(fake.server.requests[1]!.body).not.toHaveProperty('temperature');
     expect(fake.server.requests[1]!.body).not.toHaveProperty('max_tokens');
   });
+
+  it('sends chat messages as they are, and the prompt sampling settings over the model config', async () => {
+    const messages = [
+      { role: 'system', content: 'You label spam.' },
+      { role: 'user', content: 'Win a prize now' },
+      { role: 'assistant', content: 'spam' },
+      { role: 'user', content: 'Lunch at noon?' },
+    ] as const;
+    const result = await client({ temperature: 1, max_tokens: 50 }).complete({
+      messages,
+      sampling: { temperature: 0 },
+      timeoutMs: 5000,
+    });
+    expect(result.text).toBe('echo: Lunch at noon?');
+    expect(fake.server.requests[0]!.body).toMatchObject({
+      messages,
+      temperature: 0,
+      max_tokens: 50,
+    });
+  });
 });

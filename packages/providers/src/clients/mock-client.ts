@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callWithDeadline } from '../call-deadline.js';
-import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
+import {
+  requestMessages,
+  type Completion,
+  type CompletionRequest,
+  type ModelClient,
+} from '../model-client.js';
 
 /**
  * A built-in model for demos and tests: deterministic, no network. It "solves" the
@@ -16,11 +21,16 @@ export function createMockClient(options: { model: string }): ModelClient {
     kind: 'mock',
     model,
     async complete(request: CompletionRequest): Promise<Completion> {
-      const content = request.content ?? request.prompt;
+      const sent = requestMessages(request)
+        .map((message) => message.content)
+        .join('\n\n');
+      const content = request.content ?? sent;
+      // Without the template, it is recovered from what was sent.
       const template =
-        request.content === undefined || request.content === ''
-          ? request.prompt
-          : request.prompt.split(request.content).join('{{content}}');
+        request.template ??
+        (request.content === undefined || request.content === ''
+          ? sent
+          : sent.split(request.content).join('{{content}}'));
       const answer = mockAnswer(model, template, content);
       const latencyMs = 2 + (fnv1a(`latency\n${content}`) % 9);
       await callWithDeadline(
@@ -31,7 +41,7 @@ export function createMockClient(options: { model: string }): ModelClient {
       );
       return {
         text: answer,
-        promptTokens: countTokens(request.prompt),
+        promptTokens: countTokens(sent),
         completionTokens: countTokens(answer),
       };
     },

@@ -3,7 +3,12 @@ import { readApiKey, type Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
 import { errorFromStatus } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
-import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
+import {
+  requestMessages,
+  type Completion,
+  type CompletionRequest,
+  type ModelClient,
+} from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
 
@@ -20,7 +25,8 @@ export interface OllamaClientOptions {
 }
 
 /**
- * Ollama's chat endpoint through the official SDK. The SDK takes no per-request
+ * Ollama's chat endpoint through the official SDK (the request's messages as chat
+ * messages; the prompt's sampling settings over the model's config). The SDK takes no per-request
  * signal, so each call gets a light client whose fetch carries the call's signal; the
  * same fetch turns an HTTP error into a ProviderError with the status and Retry-After
  * (the SDK's own error keeps neither the headers nor quiet logs).
@@ -29,15 +35,17 @@ export function createOllamaClient(options: OllamaClientOptions): ModelClient {
   const { model, config, env } = options;
   const host = config.base_url ?? options.defaultHost ?? DEFAULT_OLLAMA_HOST;
   const fetch = options.fetch ?? sharedKeepAliveFetch();
-  const modelOptions: { temperature?: number; num_predict?: number } = {};
-  if (config.temperature !== undefined) modelOptions.temperature = config.temperature;
-  if (config.max_tokens !== undefined) modelOptions.num_predict = config.max_tokens;
 
   return {
     kind: 'ollama',
     model,
     async complete(request: CompletionRequest): Promise<Completion> {
       const apiKey = readApiKey(env, config.api_key_env);
+      const modelOptions: { temperature?: number; num_predict?: number } = {};
+      const temperature = request.sampling?.temperature ?? config.temperature;
+      const maxTokens = request.sampling?.max_tokens ?? config.max_tokens;
+      if (temperature !== undefined) modelOptions.temperature = temperature;
+      if (maxTokens !== undefined) modelOptions.num_predict = maxTokens;
       const response = await callWithDeadline(
         request.timeoutMs,
         request.signal,
@@ -49,7 +57,7 @@ export function createOllamaClient(options: OllamaClientOptions): ModelClient {
           });
           return ollama.chat({
             model,
-            messages: [{ role: 'user', content: request.prompt }],
+            messages: requestMessages(request).map(({ role, content }) => ({ role, content })),
             stream: false,
             ...(Object.keys(modelOptions).length === 0 ? {} : { options: modelOptions }),
           });

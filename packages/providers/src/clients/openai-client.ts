@@ -3,7 +3,12 @@ import { readApiKey, type Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
 import { errorFromStatus, rootMessage } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
-import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
+import {
+  requestMessages,
+  type Completion,
+  type CompletionRequest,
+  type ModelClient,
+} from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
 
@@ -16,7 +21,8 @@ export interface OpenAIClientOptions {
 }
 
 /**
- * OpenAI's chat completions through the official SDK, or any OpenAI-compatible server
+ * OpenAI's chat completions through the official SDK (the request's messages as chat
+ * messages; the prompt's sampling settings over the model's config), or any OpenAI-compatible server
  * (vLLM, llama.cpp, LM Studio, a proxy) through `config.base_url`. The SDK's own retries
  * are off: the worker retries, with limits shared by every worker. Connections are kept
  * alive (see keep-alive-fetch.ts).
@@ -57,14 +63,16 @@ export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
       const openai = client(apiKey);
       const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
         model,
-        messages: [{ role: 'user', content: request.prompt }],
+        messages: requestMessages(request).map(({ role, content }) => ({ role, content })),
       };
-      if (config.temperature !== undefined) body.temperature = config.temperature;
-      if (config.max_tokens !== undefined) {
+      const temperature = request.sampling?.temperature ?? config.temperature;
+      const maxTokens = request.sampling?.max_tokens ?? config.max_tokens;
+      if (temperature !== undefined) body.temperature = temperature;
+      if (maxTokens !== undefined) {
         // OpenAI's current models take max_completion_tokens; compatible servers widely
         // understand only the older max_tokens.
-        if (config.base_url === undefined) body.max_completion_tokens = config.max_tokens;
-        else body.max_tokens = config.max_tokens;
+        if (config.base_url === undefined) body.max_completion_tokens = maxTokens;
+        else body.max_tokens = maxTokens;
       }
       const completion = await callWithDeadline(
         request.timeoutMs,
