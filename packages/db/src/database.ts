@@ -5,6 +5,12 @@ import type { PredictionStatusTable } from './tables/prediction-status.js';
 import type { PredictionsTable } from './tables/predictions.js';
 import type { PromptsTable } from './tables/prompts.js';
 import type { RowsTable } from './tables/rows.js';
+import type {
+  RunJobsTable,
+  RunProgressView,
+  RunShareLinksTable,
+  RunsTable,
+} from './tables/runs.js';
 
 /** Every table of migrations/, as Kysely sees it. */
 export interface Database {
@@ -16,4 +22,8 @@ export interface Database {
   predictionstatus: PredictionStatusTable;
   predictions: PredictionsTable;
   status_update_log: StatusUpdateLogTable;
+  runs: RunsTable;
+  run_jobs: RunJobsTable;
+  run_progress: RunProgressView;
+  run_share_links: RunShareLinksTable;
 }

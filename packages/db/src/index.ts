@@ -6,6 +6,7 @@ export * from './tables/prediction-status.js';
 export * from './tables/predictions.js';
 export * from './tables/prompts.js';
 export * from './tables/rows.js';
+export * from './tables/runs.js';
 export { createDb, createPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
 export {
   DEFAULT_MIGRATIONS_DIR,
@@ -21,9 +22,13 @@ export { retryOnDeadlock, type RetryOptions } from './transaction-retry.js';
 export * from './postgres-errors.js';
 export * from './queries/datasets.js';
 export * from './queries/rows.js';
+export * from './queries/row-variables.js';
 export * from './queries/models.js';
 export * from './queries/prompts.js';
+export * from './queries/prompt-labels.js';
 export * from './queries/jobs.js';
+export * from './queries/runs.js';
+export * from './queries/share-links.js';
 export * from './queries/job-stats.js';
 export * from './queries/predictions.js';
 export * from './queries/leaderboard.js';

@@ -117,6 +117,8 @@ export interface LaunchedJob extends JobRecord {
 export async function launchJobs(
   db: Kysely<Database>,
   request: LaunchRequest,
+  /** Runs in the launch's transaction, after the jobs exist (a run records them). */
+  alsoWithin?: (trx: Kysely<Database>, jobs: LaunchedJob[]) => Promise<void>,
 ): Promise<LaunchedJob[]> {
   const modelIds = [...new Set(request.model_ids)];
   const promptIds = [...new Set(request.prompt_ids)];
@@ -206,10 +208,12 @@ export async function launchJobs(
         .orderBy('j.model_id')
         .orderBy('j.prompt_id')
         .execute();
-      return jobs.map((job) => ({
+      const launched = jobs.map((job) => ({
         ...toJobRecord(job),
         created: created.has(formatJobKey(job)),
       }));
+      await alsoWithin?.(trx, launched);
+      return launched;
     }),
   );
 }
@@ -268,17 +272,22 @@ export async function cancelJob(db: Kysely<Database>, key: JobKey): Promise<Canc
   return retryOnDeadlock(() =>
     db.transaction().execute(async (trx) => {
       await extendStatementTimeout(trx, '30min');
-      await lockJob(trx, key);
-      const deleted = await deleteJobPredictions(trx, key, false);
-      await trx
-        .deleteFrom('modelpromptstatus')
-        .where('model_id', '=', key.model_id)
-        .where('prompt_id', '=', key.prompt_id)
-        .where('dataset_id', '=', key.dataset_id)
-        .execute();
-      return { ...key, predictions_deleted: deleted.length };
+      return cancelJobWithin(trx, key);
     }),
   );
+}
+
+/** cancelJob inside the caller's transaction (cancelling a run cancels several jobs). */
+export async function cancelJobWithin(trx: Kysely<Database>, key: JobKey): Promise<CancelledJob> {
+  await lockJob(trx, key);
+  const deleted = await deleteJobPredictions(trx, key, false);
+  await trx
+    .deleteFrom('modelpromptstatus')
+    .where('model_id', '=', key.model_id)
+    .where('prompt_id', '=', key.prompt_id)
+    .where('dataset_id', '=', key.dataset_id)
+    .execute();
+  return { ...key, predictions_deleted: deleted.length };
 }
 
 export interface RetriedJob {

@@ -10,6 +10,8 @@ import type { Row } from '../tables/rows.js';
 export interface NewRow {
   content: string;
   expected_prediction: string;
+  /** The row's variables as the JSON text of an object; none when absent. */
+  input?: string;
 }
 
 export async function listRows(
@@ -62,7 +64,7 @@ export async function importRows(
     if (found.rowCount === 0) throw new NotFoundError(`dataset ${datasetId}`);
 
     const copy = client.query(
-      copyFrom('COPY rows (dataset_id, content, expected_prediction) FROM STDIN'),
+      copyFrom('COPY rows (dataset_id, content, expected_prediction, input) FROM STDIN'),
     );
     await pipeline(Readable.from(encodeCopyText(datasetId, batches)), copy);
     await client.query('COMMIT');
@@ -89,7 +91,7 @@ async function* encodeCopyText(
   for await (const batch of batches) {
     let chunk = '';
     for (const row of batch) {
-      chunk += `${prefix}${escapeCopyText(row.content)}\t${escapeCopyText(row.expected_prediction)}\n`;
+      chunk += `${prefix}${escapeCopyText(row.content)}\t${escapeCopyText(row.expected_prediction)}\t${row.input === undefined ? '{}' : escapeCopyText(row.input)}\n`;
     }
     if (chunk) yield chunk;
   }
