@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { promptVariables } from './launch/prompt-variables.js';
 import type { Dataset, LeaderboardEntry, Model, PredictionRecord, Prompt, Row } from '@evalq/db';
 import { accuracy } from './accuracy.js';
 import type { dataset, datasetRow } from './schemas/datasets.js';
@@ -25,6 +26,7 @@ export function presentRow(record: Row, datasetId: number): z.input<typeof datas
     dataset_id: datasetId,
     content: record.content,
     expected_prediction: record.expected_prediction,
+    input: record.input,
   };
 }
 
@@ -44,8 +46,16 @@ export function presentModel(record: Model): z.input<typeof model> {
 export function presentPrompt(record: Prompt): z.input<typeof prompt> {
   return {
     prompt_id: record.prompt_id,
-    model_id: record.model_id,
+    name: record.name,
+    version: record.version,
+    type: record.type,
     text: record.text,
+    messages: record.messages,
+    labels: record.labels,
+    commit_message: record.commit_message,
+    model_defaults: record.model_defaults,
+    variables: promptVariables(record),
+    model_id: record.model_id,
     created_at: record.created_at.toISOString(),
   };
 }

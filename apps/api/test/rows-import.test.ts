@@ -94,7 +94,7 @@ describe('CSV', () => {
     expect(unclosed.body.error.message).toContain('never closed');
     const badHeader = await upload(id, 'text/csv', 'text,label\na,b\n');
     expect(badHeader.status).toBe(400);
-    expect(badHeader.body.error.message).toContain('unknown column "text"');
+    expect(badHeader.body.error.message).toContain('must name an expected_prediction column');
     expect(await storedRows(id)).toEqual([]);
   });
 
@@ -284,5 +284,119 @@ describe('limits and content types', () => {
     const next = await api.get(`/v1/datasets/${id}/rows?limit=2&cursor=${page.body.next_cursor}`);
     expect(next.body.items.map((r: { content: string }) => r.content)).toEqual(['c']);
     expect(next.body.next_cursor).toBeNull();
+  });
+});
+
+describe('row variables (input)', () => {
+  const inputs = async (datasetId: number) =>
+    api.t.query<{ content: string; expected_prediction: string; input: unknown }>(
+      'SELECT content, expected_prediction, input FROM rows WHERE dataset_id = $1 ORDER BY row_id',
+      [datasetId],
+    );
+
+  it('makes CSV columns other than content and expected_prediction input keys; dotted headers nest, empty cells are ""', async () => {
+    const id = await newDataset();
+    const csv =
+      'question,content,meta.lang,meta.source,expected_prediction,notes\n' +
+      '"Is 7 prime, really?",q1,en,quiz,yes,\n' +
+      'Capital of France?,q2,fr,"atlas, 3rd ed.",Paris,"two\nlines"\n';
+    const reply = await upload(id, 'text/csv', csv);
+    expect(reply.status).toBe(201);
+    expect(await inputs(id)).toEqual([
+      {
+        content: 'q1',
+        expected_prediction: 'yes',
+        input: { question: 'Is 7 prime, really?', meta: { lang: 'en', source: 'quiz' }, notes: '' },
+      },
+      {
+        content: 'q2',
+        expected_prediction: 'Paris',
+        input: {
+          question: 'Capital of France?',
+          meta: { lang: 'fr', source: 'atlas, 3rd ed.' },
+          notes: 'two\nlines',
+        },
+      },
+    ]);
+    const listed = await api.get(`/v1/datasets/${id}/rows`);
+    expect(listed.body.items[0].input).toEqual({
+      question: 'Is 7 prime, really?',
+      meta: { lang: 'en', source: 'quiz' },
+      notes: '',
+    });
+  });
+
+  it('gives a row without content the JSON text of its input (CSV without a content column, JSON without content)', async () => {
+    const csvSet = await newDataset();
+    const csv = 'a,expected_prediction,b\n1,x,"say ""hi"""\n';
+    expect((await upload(csvSet, 'text/csv', csv)).status).toBe(201);
+    const [fromCsv] = await inputs(csvSet);
+    expect(fromCsv!.input).toEqual({ a: '1', b: 'say "hi"' });
+    expect(JSON.parse(fromCsv!.content)).toEqual({ a: '1', b: 'say "hi"' });
+
+    const jsonSet = await newDataset();
+    const rows = [
+      { expected_prediction: 'y', input: { question: 'Q?', n: 3, tags: ['a'], none: null } },
+      { content: 'own text', expected_prediction: 'z', input: { question: 'R?' } },
+      { content: 'no input', expected_prediction: 'w' },
+    ];
+    expect((await api.post(`/v1/datasets/${jsonSet}/rows`, rows)).status).toBe(201);
+    const stored = await inputs(jsonSet);
+    expect(stored.map((r) => r.input)).toEqual([rows[0]!.input, { question: 'R?' }, {}]);
+    expect(JSON.parse(stored[0]!.content)).toEqual(rows[0]!.input);
+    expect(stored.map((r) => r.content).slice(1)).toEqual(['own text', 'no input']);
+
+    const ndjsonSet = await newDataset();
+    const ndjson = '{"expected_prediction":"y","input":{"q":"é"}}\n';
+    expect((await upload(ndjsonSet, 'application/x-ndjson', ndjson)).status).toBe(201);
+    expect((await inputs(ndjsonSet))[0]!.input).toEqual({ q: 'é' });
+  });
+
+  it('rejects a bad input or header whole, naming the row and the field', async () => {
+    const id = await newDataset();
+    const good = { content: 'a', expected_prediction: 'b' };
+    const cases: [string, string, string | unknown[], string][] = [
+      ['array input', 'json', [{ ...good, input: [1] }], 'row 1: input must be an object'],
+      [
+        'NUL in input',
+        'json',
+        [good, { ...good, input: { k: 'x\u0000' } }],
+        'row 2: input must not contain NUL',
+      ],
+      [
+        'NUL in a CSV cell',
+        'text/csv',
+        'content,expected_prediction,k\na,b,c\na,b,"x\u0000"\n',
+        'row 2: k must not contain NUL',
+      ],
+      [
+        'neither content nor input',
+        'json',
+        [{ expected_prediction: 'b' }],
+        'row 1: content is missing',
+      ],
+      ['a key twice', 'text/csv', 'content,expected_prediction,a.b,a\nx,y,1,2\n', 'input key "a"'],
+      [
+        'an empty key',
+        'text/csv',
+        'content,expected_prediction,meta.\nx,y,1\n',
+        'has an empty key',
+      ],
+      [
+        'no content, no input',
+        'text/csv',
+        'expected_prediction\ny\n',
+        'must name a content column',
+      ],
+    ];
+    for (const [what, type, body, message] of cases) {
+      const reply =
+        type === 'json'
+          ? await api.post(`/v1/datasets/${id}/rows`, body)
+          : await upload(id, type, body as string);
+      expect(reply.status, what).toBe(400);
+      expect(reply.body.error.message, what).toContain(message);
+    }
+    expect(await storedRows(id)).toEqual([]);
   });
 });

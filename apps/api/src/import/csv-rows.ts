@@ -1,29 +1,24 @@
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { NewRow } from '@evalq/db';
-import { checkField, ROW_FIELDS } from './check-row.js';
+import { checkField, checkInputJson, unstorable } from './check-row.js';
+import { csvColumns, type CsvColumns } from './csv-columns.js';
 import { rowError, uploadError } from './row-error.js';
 
-/** The header row names the columns: content and expected_prediction, in any order. */
-function columnIndexes(header: string[]): { content: number; expected: number } {
-  const names = header.map((name) => name.trim().toLowerCase());
-  for (const name of names) {
-    if (!(ROW_FIELDS as readonly string[]).includes(name)) {
-      throw uploadError(
-        `the CSV header has an unknown column ${JSON.stringify(name)}: the header must be content,expected_prediction`,
-        'header',
-      );
-    }
+/** One record as a row: input cells become the input object (an empty cell is ""). */
+function csvRow(record: readonly string[], columns: CsvColumns, row: number): NewRow {
+  const content =
+    columns.content === undefined
+      ? undefined
+      : checkField(record[columns.content], 'content', { row });
+  const expected = checkField(record[columns.expected], 'expected_prediction', { row });
+  if (columns.inputs.length === 0) return { content: content!, expected_prediction: expected };
+  for (const { index, header } of columns.inputs) {
+    const problem = unstorable(record[index]!);
+    if (problem) throw rowError({ row }, header, problem);
   }
-  const content = names.indexOf('content');
-  const expected = names.indexOf('expected_prediction');
-  if (content < 0 || expected < 0 || names.length !== 2) {
-    throw uploadError(
-      `the CSV header must name the columns content and expected_prediction (got ${JSON.stringify(header.join(','))})`,
-      'header',
-    );
-  }
-  return { content, expected };
+  const input = checkInputJson(columns.input(record), { row });
+  return { content: content ?? input, expected_prediction: expected, input };
 }
 
 /**
@@ -40,20 +35,19 @@ export async function* csvRows(
   const feeding = pipeline(text, parser);
   feeding.catch(() => undefined);
 
-  let columns: { content: number; expected: number } | undefined;
+  let columns: CsvColumns | undefined;
+  let headerLength: number | undefined;
   let row = 0;
   let batch: NewRow[] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       if (columns === undefined) {
-        columns = columnIndexes(record);
+        headerLength = record.length;
+        columns = csvColumns(record);
         continue;
       }
       row += 1;
-      batch.push({
-        content: checkField(record[columns.content], 'content', { row }),
-        expected_prediction: checkField(record[columns.expected], 'expected_prediction', { row }),
-      });
+      batch.push(csvRow(record, columns, row));
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
@@ -61,14 +55,14 @@ export async function* csvRows(
     }
     await feeding;
   } catch (error) {
-    if (error instanceof CsvError) throw csvProblem(error);
+    if (error instanceof CsvError) throw csvProblem(error, headerLength);
     throw error;
   } finally {
     parser.destroy();
   }
   if (columns === undefined) {
     throw uploadError(
-      'the upload is empty: send a CSV header row (content,expected_prediction) and rows',
+      'the upload is empty: send a CSV header row (e.g. content,expected_prediction) and rows',
     );
   }
   if (batch.length > 0) yield batch;
@@ -78,7 +72,7 @@ export async function* csvRows(
  * csv-parse's errors, in terms of the upload's rows. The parser runs ahead of us, so
  * the row comes from its own count of records (the header is its record 1, not a row).
  */
-function csvProblem(error: CsvError): Error {
+function csvProblem(error: CsvError, headerLength: number | undefined): Error {
   const { lines, records } = error as { lines?: number; records?: number };
   const position = {
     row: typeof records === 'number' ? Math.max(records, 1) : 1,
@@ -89,7 +83,7 @@ function csvProblem(error: CsvError): Error {
     return rowError(
       position,
       undefined,
-      `has ${found ?? 'a different number of'} field(s) where the header has 2 (quote fields that contain commas)`,
+      `has ${found ?? 'a different number of'} field(s) where the header has ${headerLength ?? 'another number'} (quote fields that contain commas)`,
     );
   }
   if (error.code === 'CSV_QUOTE_NOT_CLOSED') {

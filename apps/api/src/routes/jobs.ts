@@ -4,6 +4,8 @@ import { cancelJob, getJob, launchJobs, listJobs, retryFailedRows } from '@evalq
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { enqueueJobs } from '../enqueue.js';
+import { checkPromptVariables } from '../launch/check-prompt-variables.js';
+import { startLaunchedJobs } from '../launch/start-jobs.js';
 import { toProgress } from '../progress.js';
 import { cursorParam, errors, limitParam, pageOf } from '../schemas/common.js';
 import {
@@ -34,22 +36,19 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
             'Idempotent: a job that exists already is returned as it is, not duplicated. New ' +
             'jobs are stored (with one pending status row per dataset row) in one transaction, ' +
             'then enqueued; if Redis is unreachable the launch still succeeds (enqueued: false) ' +
-            'and workers find the jobs in PostgreSQL. A prompt bound to another model is a 409.',
+            'and workers find the jobs in PostgreSQL. A prompt bound to another model is a 409. ' +
+            "A prompt using a variable that some of the dataset's rows lack (or that none has, " +
+            'such as a misspelt {{contnet}}) is a 400 naming the variable and how many rows lack it.',
           tags,
           body: launchBody,
           response: { 201: launchResult, ...errors(400, 401, 404, 409, 413, 415) },
         },
       },
       async (request, reply) => {
+        const { dataset_id, prompt_ids } = request.body;
+        await checkPromptVariables(ctx.db, dataset_id, prompt_ids);
         const jobs = await launchJobs(ctx.db, request.body);
-        for (const job of jobs) ctx.progressCache.invalidate(job);
-        const runnable = jobs.filter((job) => job.status !== 'done').map(keyOf);
-        const enqueued = await enqueueJobs(
-          ctx.queue,
-          runnable,
-          ctx.config.enqueueTimeoutMs,
-          request.log,
-        );
+        const enqueued = await startLaunchedJobs(ctx, jobs, request.log);
         const created = jobs.filter((job) => job.created).map(keyOf);
         request.log.info(
           { created: created.map(formatJobKey), existing: jobs.length - created.length, enqueued },

@@ -28,18 +28,27 @@ export const datasetRow = z.object({
   dataset_id: idSchema,
   content: z.string(),
   expected_prediction: z.string(),
+  input: z.record(z.string(), z.unknown()).describe("the row's variables for templates"),
 });
 
 /** For the OpenAPI document: what an upload holds (CSV and NDJSON carry the same fields). */
 export const rowsUpload = z
   .array(
     z.object({
-      content: z.string().min(1).describe('the text the prompt template gets as {{content}}'),
-      expected_prediction: z.string().min(1).describe('the gold label'),
+      content: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('the text templates get as {{content}}; without it, the JSON text of input'),
+      expected_prediction: z.string().min(1).describe('the gold label ({{expected}})'),
+      input: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('variables for templates: {{key}}, {{key.nested}}'),
     }),
   )
   .describe(
-    'JSON: an array of rows. NDJSON: one row object per line. CSV: a header row content,expected_prediction, then one record per row.',
+    'JSON: an array of rows. NDJSON: one row object per line. CSV: a header row, then one record per row; content and expected_prediction columns as named, every other column an input key (a dotted header such as meta.lang makes a nested key).',
   );
 
 export const importResult = z.object({
