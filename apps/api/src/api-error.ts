@@ -27,3 +27,5 @@ export const unsupportedMediaType = (got: string | undefined, accepted: string[]
     `content type ${got ? JSON.stringify(got) : '(none)'} is not accepted here; send one of ${accepted.join(', ')}`,
     { accepted },
   );
+
+export const gone = (message: string) => new ApiError(410, 'GONE', message);

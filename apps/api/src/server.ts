@@ -34,6 +34,8 @@ import { metricsRoutes } from './routes/operations.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { promptRoutes } from './routes/prompts.js';
 import { rowsImportRoutes } from './routes/rows-import.js';
+import { runRoutes } from './routes/runs.js';
+import { shareRoutes } from './routes/share.js';
 
 export interface ApiDependencies {
   /** The caller's pool; the server never ends it. */
@@ -178,6 +180,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
   await app.register(healthRoutes(ctx));
   await app.register(dashboardRoutes());
   await app.register(metricsRoutes(ctx));
+  await app.register(shareRoutes(ctx));
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(config.apiToken));
@@ -186,6 +189,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
       await v1.register(modelRoutes(ctx));
       await v1.register(promptRoutes(ctx));
       await v1.register(jobRoutes(ctx));
+      await v1.register(runRoutes(ctx));
       await v1.register(eventRoutes(ctx));
       await v1.register(predictionRoutes(ctx));
     },

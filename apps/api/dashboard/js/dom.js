@@ -80,3 +80,15 @@ export function tableHead(columns, numeric = []) {
 export function clear(element) {
   element.replaceChildren();
 }
+
+/**
+ * Names each cell of a row after its column (data-label), so a narrow screen can show
+ * the table as one card per row with each value labelled (dashboard.css).
+ */
+export function labelCells(row, columns) {
+  [...row.children].forEach((cell, index) => {
+    const column = columns[index];
+    if (column !== undefined && column !== '#') cell.dataset.label = column;
+  });
+  return row;
+}

@@ -19,19 +19,20 @@ let prototypeRow = null;
  * (content-visibility), which a table's rows cannot.
  */
 function blankRow() {
-  const cell = (className, ...children) => h('div', { role: 'cell', class: className }, children);
+  const cell = (className, label, ...children) =>
+    h('div', { role: 'cell', class: className, data: { label } }, children);
   prototypeRow ??= h(
     'div',
     { role: 'row', class: 'job' },
-    cell('model'),
-    cell('prompt'),
-    cell(null, h('span', { class: 'status' })),
-    cell('progress', progressBarElement(''), h('span', { class: 'percent' })),
-    cell('num', h('a')),
-    cell('num', h('a', { class: 'failed-count' })),
-    cell('num'),
-    cell('num'),
-    cell('num'),
+    cell('model', 'Model'),
+    cell('prompt', 'Prompt'),
+    cell('state', 'Status', h('span', { class: 'status' })),
+    cell('progress', 'Progress', progressBarElement(''), h('span', { class: 'percent' })),
+    cell('num', 'Done', h('a')),
+    cell('num', 'Failed', h('a', { class: 'failed-count' })),
+    cell('num', 'Accuracy'),
+    cell('num', 'Rate'),
+    cell('num', 'ETA'),
   );
   return prototypeRow.cloneNode(true);
 }

@@ -1,4 +1,4 @@
-import { clear, h, setText, tableHead } from './dom.js';
+import { clear, h, labelCells, setText, tableHead } from './dom.js';
 import {
   DASH,
   formatAccuracy,
@@ -44,7 +44,7 @@ export function createJobRowsView({ api, store, catalog }) {
   const tbody = h('tbody');
   const table = h(
     'table',
-    { class: 'job-rows' },
+    { class: 'job-rows stack' },
     tableHead(COLUMNS, ['Row', 'Attempts', 'Time']),
     tbody,
   );
@@ -137,22 +137,25 @@ export function createJobRowsView({ api, store, catalog }) {
           h('div', { class: 'text', text: p.formatted_prompt }),
         )
       : null;
-    return h(
-      'tr',
-      { data: { row: p.row_id, status: p.status } },
-      h('td', { class: 'num', text: p.row_id }),
+    return labelCells(
       h(
-        'td',
-        { class: 'content' },
-        p.content === null ? DASH : h('div', { class: 'text', text: p.content }),
-        prompt,
+        'tr',
+        { data: { row: p.row_id, status: p.status } },
+        h('td', { class: 'num', text: p.row_id }),
+        h(
+          'td',
+          { class: 'content' },
+          p.content === null ? DASH : h('div', { class: 'text', text: p.content }),
+          prompt,
+        ),
+        textCell(p.expected_prediction),
+        textCell(p.prediction, 'output'),
+        h('td', { text: p.correct === null ? DASH : p.correct ? 'yes' : 'no' }),
+        textCell(p.error, 'error'),
+        h('td', { class: 'num', text: p.attempts }),
+        h('td', { class: 'num', text: formatLatency(p.prediction_time) }),
       ),
-      textCell(p.expected_prediction),
-      textCell(p.prediction, 'output'),
-      h('td', { text: p.correct === null ? DASH : p.correct ? 'yes' : 'no' }),
-      textCell(p.error, 'error'),
-      h('td', { class: 'num', text: p.attempts }),
-      h('td', { class: 'num', text: formatLatency(p.prediction_time) }),
+      COLUMNS,
     );
   }
 

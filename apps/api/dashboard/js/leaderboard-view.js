@@ -1,5 +1,5 @@
 import { createBarChart } from './bar-chart.js';
-import { clear, h, setText, tableHead } from './dom.js';
+import { clear, h, labelCells, setText, tableHead } from './dom.js';
 import { DASH, formatAccuracy, formatCount, formatLatency, oneLine } from './format.js';
 import { jobRowsHash, jobsHash } from './routes.js';
 
@@ -34,7 +34,7 @@ export function createLeaderboardView({ api, store, catalog }) {
   const status = h('p', { class: 'notice' });
   const chart = h('figure', { class: 'chart' });
   const tbody = h('tbody');
-  const table = h('table', { class: 'leaderboard' }, tableHead(COLUMNS, NUMERIC), tbody);
+  const table = h('table', { class: 'leaderboard stack' }, tableHead(COLUMNS, NUMERIC), tbody);
   const element = h(
     'section',
     { class: 'view leaderboard-view', hidden: true },
@@ -86,51 +86,54 @@ export function createLeaderboardView({ api, store, catalog }) {
     tbody.replaceChildren(
       ...entries.map((entry, index) => {
         const job = { model_id: entry.model_id, prompt_id: entry.prompt_id, dataset_id: datasetId };
-        return h(
-          'tr',
-          { data: { job: `${entry.model_id}/${entry.prompt_id}/${datasetId}` } },
-          h('td', { class: 'num', text: index + 1 }),
-          h('td', { class: 'model', title: `model #${entry.model_id}`, text: entry.model_name }),
-          h('td', {
-            class: 'prompt',
-            title: entry.prompt_text.slice(0, 2000),
-            text: `#${entry.prompt_id} ${oneLine(entry.prompt_text, 60)}`,
-          }),
+        return labelCells(
           h(
-            'td',
-            {},
-            h('span', { class: 'status', data: { status: entry.status }, text: entry.status }),
-          ),
-          h(
-            'td',
-            { class: 'num' },
-            h('a', {
-              href: jobRowsHash(job, 'all'),
-              text: `${formatCount(entry.n)} / ${formatCount(entry.total)}`,
+            'tr',
+            { data: { job: `${entry.model_id}/${entry.prompt_id}/${datasetId}` } },
+            h('td', { class: 'num', text: index + 1 }),
+            h('td', { class: 'model', title: `model #${entry.model_id}`, text: entry.model_name }),
+            h('td', {
+              class: 'prompt',
+              title: entry.prompt_text.slice(0, 2000),
+              text: `#${entry.prompt_id} ${oneLine(entry.prompt_text, 60)}`,
+            }),
+            h(
+              'td',
+              {},
+              h('span', { class: 'status', data: { status: entry.status }, text: entry.status }),
+            ),
+            h(
+              'td',
+              { class: 'num' },
+              h('a', {
+                href: jobRowsHash(job, 'all'),
+                text: `${formatCount(entry.n)} / ${formatCount(entry.total)}`,
+              }),
+            ),
+            h('td', { class: 'num accuracy', text: formatAccuracy(entry.accuracy) }),
+            h('td', { class: 'num', text: formatCount(entry.correct) }),
+            h(
+              'td',
+              { class: 'num' },
+              entry.failed > 0
+                ? h('a', {
+                    class: 'failed-count',
+                    href: jobRowsHash(job, 'failed'),
+                    text: formatCount(entry.failed),
+                  })
+                : formatCount(entry.failed),
+            ),
+            h('td', { class: 'num', text: formatLatency(entry.latency_p50_s) }),
+            h('td', { class: 'num', text: formatLatency(entry.latency_p95_s) }),
+            h('td', {
+              class: 'num',
+              text:
+                entry.prompt_tokens === null && entry.completion_tokens === null
+                  ? DASH
+                  : `${formatCount(entry.prompt_tokens)} / ${formatCount(entry.completion_tokens)}`,
             }),
           ),
-          h('td', { class: 'num accuracy', text: formatAccuracy(entry.accuracy) }),
-          h('td', { class: 'num', text: formatCount(entry.correct) }),
-          h(
-            'td',
-            { class: 'num' },
-            entry.failed > 0
-              ? h('a', {
-                  class: 'failed-count',
-                  href: jobRowsHash(job, 'failed'),
-                  text: formatCount(entry.failed),
-                })
-              : formatCount(entry.failed),
-          ),
-          h('td', { class: 'num', text: formatLatency(entry.latency_p50_s) }),
-          h('td', { class: 'num', text: formatLatency(entry.latency_p95_s) }),
-          h('td', {
-            class: 'num',
-            text:
-              entry.prompt_tokens === null && entry.completion_tokens === null
-                ? DASH
-                : `${formatCount(entry.prompt_tokens)} / ${formatCount(entry.completion_tokens)}`,
-          }),
+          COLUMNS,
         );
       }),
     );

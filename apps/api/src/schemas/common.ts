@@ -68,7 +68,7 @@ export const errorResponse = z
   })
   .describe('Every error (docs/api.md, "Errors")');
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 503;
+type ErrorStatus = 400 | 401 | 404 | 409 | 410 | 413 | 415 | 503;
 
 /** The error responses a route can give, for its schema (and so for the OpenAPI document). */
 export function errors<C extends ErrorStatus>(...codes: C[]): Record<C, typeof errorResponse> {

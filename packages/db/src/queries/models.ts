@@ -125,3 +125,17 @@ export async function deleteModel(db: Kysely<Database>, modelId: number): Promis
     }),
   );
 }
+
+/** Models' names by id, and nothing else of them (for pages that must not show config). */
+export async function modelNames(
+  db: Kysely<Database>,
+  modelIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (modelIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('models')
+    .select(['model_id', 'name'])
+    .where('model_id', 'in', [...modelIds])
+    .execute();
+  return new Map(rows.map((row) => [row.model_id, row.name]));
+}

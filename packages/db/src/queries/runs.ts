@@ -15,7 +15,8 @@ import {
 import { extendStatementTimeout } from './statement-timeout.js';
 
 /** A run with its status and progress (the view run_progress derives both from its jobs). */
-export type RunRecord = RunRow & Omit<RunProgressView, 'run_id'>;
+export type RunRecord = RunRow &
+  Omit<RunProgressView, 'run_id'> & { model_ids: number[]; prompt_ids: number[] };
 
 export interface NewRun extends LaunchRequest {
   name?: string | null;
@@ -35,6 +36,18 @@ function selectRuns(db: Kysely<Database>) {
     .selectFrom('runs as r')
     .innerJoin('run_progress as p', 'p.run_id', 'r.id')
     .selectAll('r')
+    .select((eb) => [
+      sql<
+        number[]
+      >`array(SELECT DISTINCT model_id FROM run_jobs WHERE run_id = r.id ORDER BY 1)`.as(
+        'model_ids',
+      ),
+      sql<
+        number[]
+      >`array(SELECT DISTINCT prompt_id FROM run_jobs WHERE run_id = r.id ORDER BY 1)`.as(
+        'prompt_ids',
+      ),
+    ])
     .select([
       'p.total',
       'p.done',

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import {
+  getRun,
+  runCandidates,
+  saveRunSummary,
+  type Database,
+  type RunCandidate,
+  type RunRecord,
+} from '@evalq/db';
+import { buildRunSummary, type RunSummary } from './run-summary.js';
+
+/** A run with its candidates (each with its job) and, once completed, its summary. */
+export interface RunView {
+  run: RunRecord;
+  candidates: RunCandidate[];
+  summary: RunSummary | null;
+}
+
+/** The state of a run's jobs that its summary depends on. */
+function summaryBasis(candidates: readonly RunCandidate[]): string {
+  return JSON.stringify(
+    candidates.map(({ job }) =>
+      job ? [job.model_id, job.prompt_id, job.count, job.failed, job.correct] : null,
+    ),
+  );
+}
+
+/**
+ * Loads a run for reading. The summary of a completed run is computed once and kept
+ * with the state of the jobs it came from, so pollers of a finished run do not
+ * recompute it; a change to a job (retried failed rows) makes it recomputed.
+ */
+export async function loadRunView(
+  db: Kysely<Database>,
+  runId: string,
+): Promise<RunView | undefined> {
+  const run = await getRun(db, runId);
+  if (!run) return undefined;
+  const candidates = await runCandidates(db, run);
+  if (run.status !== 'completed') return { run, candidates, summary: null };
+  const basis = summaryBasis(candidates);
+  if (run.summary_of === basis && run.summary !== null) {
+    return { run, candidates, summary: run.summary as RunSummary };
+  }
+  const summary = await buildRunSummary(db, run.dataset_id, candidates);
+  await saveRunSummary(db, run.id, summary, basis);
+  return { run, candidates, summary };
+}
