@@ -36,7 +36,7 @@ function selectRuns(db: Kysely<Database>) {
     .selectFrom('runs as r')
     .innerJoin('run_progress as p', 'p.run_id', 'r.id')
     .selectAll('r')
-    .select((eb) => [
+    .select(() => [
       sql<
         number[]
       >`array(SELECT DISTINCT model_id FROM run_jobs WHERE run_id = r.id ORDER BY 1)`.as(
