@@ -13,18 +13,25 @@ requireRedis();
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 
 let api: TestApi;
-let ids: { dataset_id: number; model_id: number; prompt_id: number; bound_prompt_id: number };
+let ids: {
+  dataset_id: number;
+  model_id: number;
+  prompt_id: number;
+  bound_prompt_id: number;
+  run_id: string;
+};
 
 beforeAll(async () => {
   api = await startTestApi({ config: { bodyLimitBytes: 64 * 1024, importLimitBytes: 64 * 1024 } });
   const seeded = await seedCatalog(api, 3);
   const bound = await api.post('/v1/prompts', { text: 'bound', model_id: seeded.model_id });
-  ids = { ...seeded, bound_prompt_id: bound.body.prompt_id };
-  await api.post('/v1/jobs', {
+  const run = await api.post('/v1/runs', {
     dataset_id: seeded.dataset_id,
     model_ids: [seeded.model_id],
     prompt_ids: [seeded.prompt_id],
   });
+  ids = { ...seeded, bound_prompt_id: bound.body.prompt_id, run_id: run.body.id };
+  await api.post('/v1/prompts', { name: 'named', text: 'v1 {{content}}', labels: ['production'] });
 });
 afterAll(async () => {
   await api?.close();
@@ -40,7 +47,10 @@ async function snapshot(): Promise<string> {
       (SELECT md5(coalesce(string_agg(j::text, '|' ORDER BY model_id, prompt_id, dataset_id), '')) FROM modelpromptstatus j) AS jobs,
       (SELECT count(*) FROM rows) AS rows,
       (SELECT count(*) FROM predictionstatus) AS status_rows,
-      (SELECT count(*) FROM predictions) AS predictions`);
+      (SELECT count(*) FROM predictions) AS predictions,
+      (SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY id), '')) FROM runs r) AS runs,
+      (SELECT count(*) FROM run_jobs) AS run_jobs,
+      (SELECT md5(coalesce(string_agg(l::text, '|' ORDER BY token_hash), '')) FROM run_share_links l) AS share_links`);
   return JSON.stringify(state);
 }
 
@@ -127,7 +137,15 @@ describe('every write route, random input', () => {
 
   it('POST /v1/datasets/:id/rows as JSON', async () => {
     const row = fc.oneof(
-      fc.record({ content: value, expected_prediction: value, id: value }, { requiredKeys: [] }),
+      fc.record(
+        {
+          content: value,
+          expected_prediction: value,
+          input: fc.oneof(fc.dictionary(nastyString, value, { maxKeys: 3 }), value),
+          id: value,
+        },
+        { requiredKeys: [] },
+      ),
       value,
     );
     await fc.assert(
@@ -152,6 +170,8 @@ describe('every write route, random input', () => {
     const header = fc.constantFrom(
       'content,expected_prediction\n',
       'expected_prediction,content\n',
+      'content,expected_prediction,meta.lang,q\n',
+      'expected_prediction,a.b,a.c\n',
       '',
       'a,b\n',
     );
@@ -224,11 +244,65 @@ describe('every write route, random input', () => {
   });
 
   it('POST /v1/prompts', async () => {
+    const template = fc.oneof(value, fc.constantFrom('{{content}}', '{{ a.b }}', '{{', '{{}}'));
+    const message = fc.oneof(
+      fc.record({ role: fc.oneof(fc.constantFrom('system', 'user'), value), content: template }),
+      value,
+    );
+    const fields = {
+      text: template,
+      messages: fc.oneof(fc.array(message, { maxLength: 3 }), value),
+      type: fc.oneof(fc.constantFrom('text', 'chat'), value),
+      name: fc.oneof(fc.constantFrom('named', 'other'), value),
+      labels: fc.oneof(fc.array(fc.oneof(fc.constant('production'), nastyString)), value),
+      commit_message: value,
+      model_defaults: fc.oneof(
+        fc.record({ temperature: value, max_tokens: value }, { requiredKeys: [] }),
+        value,
+      ),
+      model_id: someId(),
+    };
     await fc.assert(
-      fc.asyncProperty(body({ text: value, model_id: someId() }), async (b) =>
-        expectSafe(() => api.post('/v1/prompts', b)),
+      fc.asyncProperty(body(fields), async (b) => expectSafe(() => api.post('/v1/prompts', b))),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('POST /v1/prompts/:id/labels', async () => {
+    const labels = fc.oneof(fc.array(fc.oneof(fc.constant('production'), nastyString)), value);
+    await fc.assert(
+      fc.asyncProperty(pathId(), body({ add: labels, remove: labels }), async (id, b) =>
+        expectSafe(() => api.post(`/v1/prompts/${id}/labels`, b)),
       ),
       { numRuns: RUNS },
+    );
+  });
+
+  it('POST /v1/runs and its share links', async () => {
+    const idList = fc.oneof(fc.array(someId(), { maxLength: 3 }), value);
+    const runBody = body({
+      name: value,
+      dataset_id: someId(),
+      model_ids: idList,
+      prompt_ids: idList,
+      assertions: fc.oneof(fc.array(fc.oneof(fc.record({ type: value }), value)), value),
+      threshold: value,
+      budget: value,
+      cache: value,
+    });
+    const runId = fc.oneof(fc.constant(ids.run_id), fc.uuid(), pathId());
+    const route = fc.oneof(
+      runBody.map((b) => ['POST', '/v1/runs', b] as const),
+      fc
+        .tuple(runId, body({ expires_in_s: value }))
+        .map(([id, b]) => ['POST', `/v1/runs/${id}/share`, b] as const),
+      runId.map((id) => ['DELETE', `/v1/runs/${id}/share`, undefined] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(route, async ([method, path, b]) =>
+        expectSafe(() => api.request(method, path, b === undefined ? {} : { body: b })),
+      ),
+      { numRuns: RUNS * 2 },
     );
   });
 
@@ -248,6 +322,7 @@ describe('every write route, random input', () => {
       pathId().map((id) => ['DELETE', `/v1/datasets/${id}`] as const),
       pathId().map((id) => ['DELETE', `/v1/models/${id}`] as const),
       pathId().map((id) => ['DELETE', `/v1/prompts/${id}`] as const),
+      fc.oneof(fc.uuid(), pathId()).map((id) => ['DELETE', `/v1/runs/${id}`] as const),
       fc
         .tuple(pathId(), pathId(), pathId())
         .map(([m, p, d]) => ['DELETE', `/v1/jobs/${m}/${p}/${d}`] as const),
