@@ -1,4 +1,5 @@
-import { jobLabel, type Progress } from './api-types.js';
+import { formatJobKey } from '@evalq/core';
+import type { Progress } from '@evalq/api/types';
 import { count, duration, formatTable, percent } from './table.js';
 
 /** Jobs and their progress as a table, the way `evalq status` shows them. */
@@ -6,7 +7,7 @@ export function formatJobs(jobs: Progress[]): string {
   return formatTable(
     ['JOB', 'STATUS', 'DONE', 'TOTAL', '%', 'FAILED', 'RUNNING', 'ACCURACY', 'RATE/S', 'ETA'],
     jobs.map((job) => [
-      jobLabel(job),
+      formatJobKey(job),
       job.status,
       count(job.done),
       count(job.total),

@@ -1,4 +1,4 @@
-import type { LeaderboardEntry } from './api-types.js';
+import type { LeaderboardEntry } from '@evalq/api/types';
 import { count, formatTable, percent } from './table.js';
 
 const seconds = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));

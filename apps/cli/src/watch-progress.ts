@@ -1,6 +1,7 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { ApiClient } from './api-client.js';
-import { jobLabel, type JobKey, type Page, type Progress } from './api-types.js';
+import { formatJobKey } from '@evalq/core';
+import type { JobKey, Page, Progress } from '@evalq/api/types';
 import { say } from './output.js';
 import { count, duration, percent } from './table.js';
 
@@ -38,10 +39,10 @@ export async function watchJobs(
 ): Promise<WatchResult> {
   const intervalMs = options.intervalMs ?? 500;
   const interactive = options.interactive ?? Boolean(process.stderr.isTTY);
-  const nameOf = options.label ?? jobLabel;
+  const nameOf = options.label ?? formatJobKey;
   // Bars line up when their names have one width.
   const nameWidth = Math.max(0, ...keys.map((key) => nameOf(key).length));
-  const wanted = new Map(keys.map((key) => [jobLabel(key), key]));
+  const wanted = new Map(keys.map((key) => [formatJobKey(key), key]));
   const latest = new Map<string, Progress>();
   const gone: JobKey[] = [];
   const etags = new Map<number, string>();
@@ -81,7 +82,7 @@ export async function watchJobs(
         const page = (await response.json()) as Page<Progress>;
         const present = new Set<string>();
         for (const job of page.items) {
-          const label = jobLabel(job);
+          const label = formatJobKey(job);
           if (!wanted.has(label)) continue;
           present.add(label);
           latest.set(label, job);
@@ -109,7 +110,7 @@ export async function watchJobs(
   }
 
   function show(job: Progress): void {
-    const label = jobLabel(job);
+    const label = formatJobKey(job);
     if (bars) {
       const payload = {
         job: nameOf(job).padEnd(nameWidth),

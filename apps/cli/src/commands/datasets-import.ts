@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ValidationError } from '@evalq/core';
 import type { ApiClient } from '../api-client.js';
-import type { Dataset } from '../api-types.js';
+import type { Dataset } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { positiveId } from '../parse-options.js';
 import { say, warn } from '../output.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Dataset, Page } from '../api-types.js';
+import type { Dataset, Page } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { say } from '../output.js';
 import { count, formatTable } from '../table.js';

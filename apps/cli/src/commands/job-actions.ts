@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { jobLabel, type Progress } from '../api-types.js';
+import { formatJobKey } from '@evalq/core';
+import type { Progress } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { jobKey } from '../parse-options.js';
 import { say } from '../output.js';
@@ -21,7 +22,7 @@ export function registerJobActions(program: Command): void {
         path(key),
       );
       say(
-        `job ${jobLabel(key)} cancelled; ${count(result.predictions_deleted)} prediction(s) deleted`,
+        `job ${formatJobKey(key)} cancelled; ${count(result.predictions_deleted)} prediction(s) deleted`,
       );
     });
 
@@ -35,8 +36,8 @@ export function registerJobActions(program: Command): void {
       );
       say(
         result.reset === 0
-          ? `job ${jobLabel(key)} has no failed rows`
-          : `job ${jobLabel(key)}: ${count(result.reset)} failed row(s) sent back to the workers`,
+          ? `job ${formatJobKey(key)} has no failed rows`
+          : `job ${formatJobKey(key)}: ${count(result.reset)} failed row(s) sent back to the workers`,
       );
     });
 }

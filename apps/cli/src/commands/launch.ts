@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { jobLabel, type LaunchResult } from '../api-types.js';
+import { formatJobKey } from '@evalq/core';
+import type { LaunchResult } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
 import { idList, positiveId } from '../parse-options.js';
@@ -30,7 +31,7 @@ export function registerLaunch(program: Command): void {
         model_ids: options.models,
         prompt_ids: options.prompts,
       });
-      const created = new Set(launched.created.map(jobLabel));
+      const created = new Set(launched.created.map(formatJobKey));
       say(
         `${launched.created.length} job(s) launched, ${launched.jobs.length - launched.created.length} already existed:`,
       );

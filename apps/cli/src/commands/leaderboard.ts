@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LeaderboardEntry } from '../api-types.js';
+import type { LeaderboardEntry } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatLeaderboard } from '../leaderboard-table.js';
 import { positiveId } from '../parse-options.js';

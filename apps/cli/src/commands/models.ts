@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Model, Page } from '../api-types.js';
+import type { Model, Page } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { integer, jsonObject, number } from '../parse-options.js';
 import { say } from '../output.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '@evalq/core';
-import type { Page, Prompt } from '../api-types.js';
+import type { Page, Prompt } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { positiveId } from '../parse-options.js';
 import { say } from '../output.js';

@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Page, Prediction } from '../api-types.js';
+import type { Page, Prediction } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';
 import { positiveId } from '../parse-options.js';

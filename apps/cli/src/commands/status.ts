@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Page, Progress } from '../api-types.js';
+import type { Page, Progress } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
 import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';

@@ -10,7 +10,7 @@ import type {
   Page,
   Prediction,
   Prompt,
-} from '../api-types.js';
+} from '@evalq/api/types';
 import { formatLeaderboard } from '../leaderboard-table.js';
 import { say, warn } from '../output.js';
 import { count, percent } from '../table.js';
