@@ -10,14 +10,22 @@ export function positiveId(value: string): number {
   return n;
 }
 
-export function idList(value: string): number[] {
+/** An id or a name (resolve-names.ts looks names up). */
+export function reference(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected an id or a name');
+  return value.trim();
+}
+
+/** Ids or names separated by commas, e.g. `1,fake-gpt` or `classify@production,7`. */
+export function referenceList(value: string): string[] {
   const parts = value
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean);
-  if (parts.length === 0)
-    throw new InvalidArgumentError('expected ids separated by commas, e.g. 1,2');
-  return parts.map(positiveId);
+  if (parts.length === 0) {
+    throw new InvalidArgumentError('expected ids or names separated by commas, e.g. 1,fake-gpt');
+  }
+  return parts;
 }
 
 export function number(value: string): number {
@@ -46,15 +54,26 @@ export function jobKey(value: string): { model_id: number; prompt_id: number; da
   return { model_id: Number(match[1]), prompt_id: Number(match[2]), dataset_id: Number(match[3]) };
 }
 
-export function jsonObject(value: string): Record<string, unknown> {
-  let parsed: unknown;
+function parseJson(value: string, expected: string): unknown {
   try {
-    parsed = JSON.parse(value);
+    return JSON.parse(value);
   } catch (error) {
-    throw new InvalidArgumentError(`expected a JSON object: ${(error as Error).message}`);
+    throw new InvalidArgumentError(`expected ${expected}: ${(error as Error).message}`);
   }
+}
+
+export function jsonObject(value: string): Record<string, unknown> {
+  const parsed = parseJson(value, 'a JSON object');
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidArgumentError('expected a JSON object, e.g. \'{"temperature": 0}\'');
   }
   return parsed as Record<string, unknown>;
+}
+
+export function jsonArray(value: string): unknown[] {
+  const parsed = parseJson(value, 'a JSON array');
+  if (!Array.isArray(parsed)) {
+    throw new InvalidArgumentError('expected a JSON array, e.g. \'[{"type": "equals"}]\'');
+  }
+  return parsed;
 }

@@ -10,6 +10,9 @@ import { registerWorker } from './commands/worker.js';
 import { registerModels } from './commands/models.js';
 import { registerPrompts } from './commands/prompts.js';
 import { registerResults } from './commands/results.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerShare } from './commands/share.js';
 import { registerServe } from './commands/serve.js';
 import { registerStatus } from './commands/status.js';
 
@@ -30,6 +33,9 @@ export function buildProgram(): Command {
   registerModels(program);
   registerPrompts(program);
   registerLaunch(program);
+  registerRun(program);
+  registerRuns(program);
+  registerShare(program);
   registerStatus(program);
   registerResults(program);
   registerLeaderboard(program);

@@ -1,9 +1,7 @@
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { ApiClient } from './api-client.js';
-import { formatJobKey } from '@evalq/core';
 import type { JobKey, Page, Progress } from '@evalq/api/types';
-import { say } from './output.js';
-import { count, duration, percent } from './table.js';
+import { formatJobKey } from '@evalq/core';
+import type { ApiClient } from './api-client.js';
+import { pause, ProgressDisplay } from './progress-display.js';
 
 export interface WatchOptions {
   intervalMs?: number;
@@ -24,9 +22,6 @@ export interface WatchResult {
   finished: boolean;
 }
 
-/** Seconds between progress lines per job when output is not a terminal. */
-const LINE_INTERVAL_MS = 2000;
-
 /**
  * Follows jobs until all are done: polls GET /v1/jobs per dataset with If-None-Match,
  * so an unchanged state costs the API one small query and sends no body. Ctrl-C stops
@@ -38,30 +33,16 @@ export async function watchJobs(
   options: WatchOptions = {},
 ): Promise<WatchResult> {
   const intervalMs = options.intervalMs ?? 500;
-  const interactive = options.interactive ?? Boolean(process.stderr.isTTY);
-  const nameOf = options.label ?? formatJobKey;
+  const nameOf = (key: JobKey) => `job ${(options.label ?? formatJobKey)(key)}`;
   // Bars line up when their names have one width.
-  const nameWidth = Math.max(0, ...keys.map((key) => nameOf(key).length));
+  const display = new ProgressDisplay(
+    options.interactive ?? Boolean(process.stderr.isTTY),
+    Math.max(0, ...keys.map((key) => nameOf(key).length)),
+  );
   const wanted = new Map(keys.map((key) => [formatJobKey(key), key]));
   const latest = new Map<string, Progress>();
   const gone: JobKey[] = [];
   const etags = new Map<number, string>();
-  const lastLine = new Map<string, { at: number; done: number; status: string }>();
-
-  const bars = interactive
-    ? new MultiBar(
-        {
-          format:
-            ' {job} {bar} {percentage}% | {value}/{total} | failed {failed} | acc {accuracy} | {rate}/s | ETA {eta_text}',
-          hideCursor: true,
-          clearOnComplete: false,
-          stopOnComplete: false,
-          autopadding: true,
-        },
-        Presets.shades_classic,
-      )
-    : undefined;
-  const barOf = new Map<string, SingleBar>();
 
   let stopped = false;
   const onInterrupt = () => {
@@ -86,15 +67,14 @@ export async function watchJobs(
           if (!wanted.has(label)) continue;
           present.add(label);
           latest.set(label, job);
-          show(job);
+          display.show(label, { ...job, name: nameOf(job) });
         }
         for (const [label, key] of wanted) {
           if (key.dataset_id === datasetId && !present.has(label)) {
             wanted.delete(label);
             latest.delete(label);
             gone.push(key);
-            bars?.log(`job ${nameOf(key)} is gone (cancelled?)\n`);
-            if (!bars) say(`job ${nameOf(key)} is gone (cancelled?)`);
+            display.log(`${nameOf(key)} is gone (cancelled?)`);
           }
         }
       }
@@ -106,53 +86,6 @@ export async function watchJobs(
     }
   } finally {
     process.removeListener('SIGINT', onInterrupt);
-    bars?.stop();
+    display.stop();
   }
-
-  function show(job: Progress): void {
-    const label = formatJobKey(job);
-    if (bars) {
-      const payload = {
-        job: nameOf(job).padEnd(nameWidth),
-        failed: count(job.failed),
-        accuracy: percent(job.accuracy) || '-',
-        rate: job.rate_per_s === null ? '-' : job.rate_per_s.toFixed(1),
-        eta_text: job.status === 'done' ? 'done' : duration(job.eta_s) || '-',
-      };
-      let bar = barOf.get(label);
-      if (!bar) {
-        bar = bars.create(Math.max(job.total, 1), job.done, payload);
-        barOf.set(label, bar);
-      }
-      bar.setTotal(Math.max(job.total, 1));
-      bar.update(job.done, payload);
-      return;
-    }
-    const previous = lastLine.get(label);
-    const now = Date.now();
-    const changed = !previous || previous.done !== job.done || previous.status !== job.status;
-    const due =
-      !previous || now - previous.at >= LINE_INTERVAL_MS || job.status !== previous.status;
-    if (!changed || !due) return;
-    lastLine.set(label, { at: now, done: job.done, status: job.status });
-    say(
-      `job ${nameOf(job)}: ${job.status} ${count(job.done)}/${count(job.total)} (${job.percent}%)` +
-        `, failed ${count(job.failed)}` +
-        (job.accuracy === null ? '' : `, accuracy ${percent(job.accuracy)}`) +
-        (job.status !== 'done' && job.eta_s !== null ? `, ETA ${duration(job.eta_s)}` : ''),
-    );
-  }
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

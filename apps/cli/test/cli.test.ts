@@ -201,7 +201,7 @@ describe('evalq, driving a real API', () => {
 
     const badId = await evalq(['launch', '--dataset', 'abc', '--models', '1', '--prompts', '1']);
     expect(badId.code).toBe(1);
-    expect(badId.stderr).toContain('expected a positive whole number');
+    expect(badId.stderr).toContain('no dataset is named "abc"');
 
     const bound = await evalq([
       'models',

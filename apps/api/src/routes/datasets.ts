@@ -48,14 +48,18 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         schema: {
           summary: 'List datasets',
           tags,
-          querystring: z.object({ cursor: cursorParam, limit: limitParam(100, 1000) }),
+          querystring: z.object({
+            name: z.string().max(200).optional().describe('only those with exactly this name'),
+            cursor: cursorParam,
+            limit: limitParam(100, 1000),
+          }),
           response: { 200: pageOf(dataset), ...errors(400, 401) },
         },
       },
       async (request) => {
-        const { cursor, limit } = request.query;
+        const { cursor, limit, name } = request.query;
         const after = cursor === undefined ? undefined : decodeCursor(cursor, 1)[0];
-        const rows = await listDatasets(ctx.db, { after, limit: limit + 1 });
+        const rows = await listDatasets(ctx.db, { after, limit: limit + 1, name });
         return toPage(rows, limit, (d) => [d.dataset_id], presentDataset);
       },
     );

@@ -41,14 +41,18 @@ export function modelRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         schema: {
           summary: 'List models',
           tags,
-          querystring: z.object({ cursor: cursorParam, limit: limitParam(100, 1000) }),
+          querystring: z.object({
+            name: z.string().max(200).optional().describe('only those with exactly this name'),
+            cursor: cursorParam,
+            limit: limitParam(100, 1000),
+          }),
           response: { 200: pageOf(model), ...errors(400, 401) },
         },
       },
       async (request) => {
-        const { cursor, limit } = request.query;
+        const { cursor, limit, name } = request.query;
         const after = cursor === undefined ? undefined : decodeCursor(cursor, 1)[0];
-        const rows = await listModels(ctx.db, { after, limit: limit + 1 });
+        const rows = await listModels(ctx.db, { after, limit: limit + 1, name });
         return toPage(rows, limit, (m) => [m.model_id], presentModel);
       },
     );

@@ -7,7 +7,8 @@ import { ValidationError } from '@evalq/core';
 import type { ApiClient } from '../api-client.js';
 import type { Dataset } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
-import { positiveId } from '../parse-options.js';
+import { reference } from '../parse-options.js';
+import { NameResolver } from '../resolve-names.js';
 import { say, warn } from '../output.js';
 import { count } from '../table.js';
 
@@ -31,7 +32,7 @@ function formatOf(file: string, given: string | undefined): string {
 interface ImportOptions {
   name?: string;
   description?: string;
-  dataset?: number;
+  dataset?: string;
   format?: string;
 }
 
@@ -39,13 +40,13 @@ export function registerDatasetImport(datasets: Command): void {
   datasets
     .command('import')
     .description(
-      'import rows (content, expected_prediction) from a CSV with a header row, JSONL/NDJSON or a JSON array; ' +
+      'import rows from a CSV with a header row (content, expected_prediction, and input columns), JSONL/NDJSON or a JSON array; ' +
         'streamed, all or nothing',
     )
     .argument('<file>', 'the file to upload')
     .option('--name <name>', 'create a new dataset with this name')
     .option('--description <text>', 'description of the new dataset')
-    .option('--dataset <id>', 'add the rows to this existing dataset', positiveId)
+    .option('--dataset <id|name>', 'add the rows to this existing dataset', reference)
     .option(
       '--format <format>',
       'csv, jsonl, ndjson or json (default: from the file extension)',
@@ -75,7 +76,8 @@ export function registerDatasetImport(datasets: Command): void {
       let dataset: Dataset;
       let created = false;
       if (options.dataset !== undefined) {
-        dataset = await client.get<Dataset>(`/v1/datasets/${options.dataset}`);
+        const datasetId = await new NameResolver(client).dataset(options.dataset);
+        dataset = await client.get<Dataset>(`/v1/datasets/${datasetId}`);
       } else {
         dataset = await client.post<Dataset>('/v1/datasets', {
           name: options.name ?? basename(file),

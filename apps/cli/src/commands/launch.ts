@@ -3,14 +3,15 @@ import { formatJobKey } from '@evalq/core';
 import type { LaunchResult } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
-import { idList, positiveId } from '../parse-options.js';
+import { reference, referenceList } from '../parse-options.js';
+import { NameResolver } from '../resolve-names.js';
 import { say, warn } from '../output.js';
 import { watchJobs } from '../watch-progress.js';
 
 interface LaunchOptions {
-  dataset: number;
-  models: number[];
-  prompts: number[];
+  dataset: string;
+  models: string[];
+  prompts: string[];
   watch?: boolean;
 }
 
@@ -20,16 +21,26 @@ export function registerLaunch(program: Command): void {
     .description(
       'launch every model × prompt job over a dataset (jobs that exist are kept, not duplicated)',
     )
-    .requiredOption('--dataset <id>', 'the dataset', positiveId)
-    .requiredOption('--models <ids>', 'model ids, comma-separated', idList)
-    .requiredOption('--prompts <ids>', 'prompt ids, comma-separated', idList)
+    .requiredOption('--dataset <id|name>', 'the dataset', reference)
+    .requiredOption('--models <ids|names>', 'models, comma-separated (ids or names)', referenceList)
+    .requiredOption(
+      '--prompts <refs>',
+      'prompts, comma-separated: ids, name (latest version), name@label or name@version',
+      referenceList,
+    )
     .option('--watch', 'follow the jobs with a live progress bar each until they are done')
     .action(async (options: LaunchOptions) => {
       const client = clientFromEnv();
+      const names = new NameResolver(client);
+      const [datasetId, model_ids, prompt_ids] = await Promise.all([
+        names.dataset(options.dataset),
+        names.models(options.models),
+        names.prompts(options.prompts),
+      ]);
       const launched = await client.post<LaunchResult>('/v1/jobs', {
-        dataset_id: options.dataset,
-        model_ids: options.models,
-        prompt_ids: options.prompts,
+        dataset_id: datasetId,
+        model_ids,
+        prompt_ids,
       });
       const created = new Set(launched.created.map(formatJobKey));
       say(
@@ -42,10 +53,10 @@ export function registerLaunch(program: Command): void {
         );
       }
       if (created.size === 0 && launched.jobs.every((job) => job.status === 'done')) {
-        say('every job is already done: evalq leaderboard --dataset ' + options.dataset);
+        say(`every job is already done: evalq leaderboard --dataset ${datasetId}`);
       }
       if (!options.watch) {
-        say(`follow them with: evalq status --dataset ${options.dataset} --watch`);
+        say(`follow them with: evalq status --dataset ${datasetId} --watch`);
         return;
       }
       const result = await watchJobs(client, launched.jobs);
@@ -54,6 +65,6 @@ export function registerLaunch(program: Command): void {
         say('stopped watching; the jobs keep running (evalq status --watch to follow them again)');
         return;
       }
-      say(`all done: evalq leaderboard --dataset ${options.dataset}`);
+      say(`all done: evalq leaderboard --dataset ${datasetId}`);
     });
 }

@@ -2,25 +2,28 @@ import type { Command } from 'commander';
 import type { LeaderboardEntry } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatLeaderboard } from '../leaderboard-table.js';
-import { positiveId } from '../parse-options.js';
+import { reference } from '../parse-options.js';
+import { NameResolver } from '../resolve-names.js';
 import { say } from '../output.js';
 
 export function registerLeaderboard(program: Command): void {
   program
     .command('leaderboard')
     .description('accuracy, failures, latency and tokens per model × prompt over a dataset')
-    .requiredOption('--dataset <id>', 'the dataset', positiveId)
+    .requiredOption('--dataset <id|name>', 'the dataset', reference)
     .option('--json', 'print the entries as JSON')
-    .action(async (options: { dataset: number; json?: boolean }) => {
-      const board = await clientFromEnv().get<{ entries: LeaderboardEntry[] }>(
-        `/v1/datasets/${options.dataset}/leaderboard`,
+    .action(async (options: { dataset: string; json?: boolean }) => {
+      const client = clientFromEnv();
+      const datasetId = await new NameResolver(client).dataset(options.dataset);
+      const board = await client.get<{ entries: LeaderboardEntry[] }>(
+        `/v1/datasets/${datasetId}/leaderboard`,
       );
       if (options.json) {
         say(JSON.stringify(board.entries, null, 2));
         return;
       }
       if (board.entries.length === 0) {
-        say(`no jobs on dataset ${options.dataset} yet`);
+        say(`no jobs on dataset ${datasetId} yet`);
         return;
       }
       say(formatLeaderboard(board.entries));

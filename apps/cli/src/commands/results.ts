@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Page, Prediction } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';
+import { resolveFilter } from '../resolve-names.js';
 import { positiveId } from '../parse-options.js';
 import { say } from '../output.js';
 import { formatTable } from '../table.js';
@@ -43,9 +44,7 @@ export function registerResults(program: Command): void {
     .action(async (options: ResultsOptions) => {
       const client = clientFromEnv();
       const filter = {
-        dataset_id: options.job?.dataset_id ?? options.dataset,
-        model_id: options.job?.model_id ?? options.model,
-        prompt_id: options.job?.prompt_id ?? options.prompt,
+        ...(options.job ?? (await resolveFilter(client, options))),
         status: options.status,
       };
       if (options.format === 'table') {

@@ -3,6 +3,7 @@ import type { Page, Progress } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
 import { addJobFilterOptions, type JobFilterOptions } from '../job-filter-options.js';
+import { resolveFilter } from '../resolve-names.js';
 import { say } from '../output.js';
 import { watchJobs } from '../watch-progress.js';
 
@@ -25,11 +26,10 @@ export function registerStatus(program: Command): void {
         jobs.push(await client.get<Progress>(`/v1/jobs/${model_id}/${prompt_id}/${dataset_id}`));
       } else {
         let cursor: string | undefined;
+        const filter = await resolveFilter(client, options);
         do {
           const page = await client.get<Page<Progress>>('/v1/jobs', {
-            dataset_id: options.dataset,
-            model_id: options.model,
-            prompt_id: options.prompt,
+            ...filter,
             status: options.status,
             cursor,
           });

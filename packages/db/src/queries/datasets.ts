@@ -22,12 +22,15 @@ interface Page {
   /** Return items after this id (keyset pagination). */
   after?: number;
   limit: number;
+  /** Only those with exactly this name. */
+  name?: string;
 }
 
 export async function listDatasets(db: Kysely<Database>, page: Page): Promise<Dataset[]> {
   return db
     .selectFrom('datasets')
     .selectAll()
+    .$if(page.name !== undefined, (q) => q.where('name', '=', page.name!))
     .$if(page.after !== undefined, (q) => q.where('dataset_id', '>', page.after!))
     .orderBy('dataset_id')
     .limit(page.limit)

@@ -32,11 +32,12 @@ export async function createModel(db: Kysely<Database>, input: NewModel): Promis
 
 export async function listModels(
   db: Kysely<Database>,
-  page: { after?: number; limit: number },
+  page: { after?: number; limit: number; name?: string },
 ): Promise<Model[]> {
   return db
     .selectFrom('models')
     .selectAll()
+    .$if(page.name !== undefined, (q) => q.where('name', '=', page.name!))
     .$if(page.after !== undefined, (q) => q.where('model_id', '>', page.after!))
     .orderBy('model_id')
     .limit(page.limit)
