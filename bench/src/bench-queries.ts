@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { JobKey } from '@evalq/core';
 
 /**
@@ -108,14 +108,21 @@ export async function timePlainSeed(
   return (performance.now() - started) / 1000;
 }
 
-/** T5's reference: a table shaped like rows, its dataset_id defaulting to `datasetId`. */
-export async function createImportReferenceTable(pool: pg.Pool, datasetId: number): Promise<void> {
+/** T5's reference: a table shaped like rows (plus `textColumns`), its dataset_id defaulting to `datasetId`. */
+export async function createImportReferenceTable(
+  pool: pg.Pool,
+  datasetId: number,
+  textColumns: readonly string[] = [],
+): Promise<void> {
+  const extra = textColumns
+    .map((name) => `, ADD COLUMN ${pg.escapeIdentifier(name)} text`)
+    .join('');
   await pool.query(`
     DROP TABLE IF EXISTS bench_rows_copy;
     CREATE TABLE bench_rows_copy (LIKE rows INCLUDING ALL);
     ALTER TABLE bench_rows_copy
       ALTER COLUMN dataset_id SET DEFAULT ${Number(datasetId)},
-      ADD FOREIGN KEY (dataset_id) REFERENCES datasets (dataset_id);`);
+      ADD FOREIGN KEY (dataset_id) REFERENCES datasets (dataset_id)${extra};`);
 }
 
 /**

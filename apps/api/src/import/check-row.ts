@@ -48,11 +48,17 @@ export function checkField(
   return value;
 }
 
-/** A row's input as JSON text: the JSON text of an object PostgreSQL's jsonb can hold. */
-export function checkInputJson(json: string, position: RowPosition): string {
+/** A row's input as JSON text, no longer than the limit. */
+export function checkInputLength(json: string, position: RowPosition): string {
   if (json.length > MAX_INPUT_CHARS) {
     throw rowError(position, 'input', `must be at most ${MAX_INPUT_CHARS} characters as JSON`);
   }
+  return json;
+}
+
+/** A row's input as JSON text: the JSON text of an object PostgreSQL's jsonb can hold. */
+export function checkInputJson(json: string, position: RowPosition): string {
+  checkInputLength(json, position);
   if (UNSTORABLE_ESCAPE.test(json)) {
     throw rowError(
       position,

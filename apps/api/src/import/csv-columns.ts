@@ -21,6 +21,14 @@ interface KeyNode {
   children?: KeyNode[];
 }
 
+/** Characters JSON.stringify escapes in a string (control characters among them). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+
+/** A cell as a JSON string: quoted as it is when nothing in it needs escaping. */
+const jsonString = (value: string): string =>
+  NEEDS_JSON_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+
 /**
  * An object's JSON text from a record, built by concatenation with the key parts
  * precomputed once per upload (a million rows pay for no object building).
@@ -29,7 +37,7 @@ function serializer(nodes: readonly KeyNode[]): InputSerializer {
   if (nodes.length === 0) return () => '{}';
   const prefixes = nodes.map((node, i) => `${i === 0 ? '{' : ','}${JSON.stringify(node.key)}:`);
   const values: InputSerializer[] = nodes.map((node) =>
-    node.children ? serializer(node.children) : (record) => JSON.stringify(record[node.index!]),
+    node.children ? serializer(node.children) : (record) => jsonString(record[node.index!]!),
   );
   return (record) => {
     let out = '';

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { NewRow } from '@evalq/db';
-import { checkField, checkInputJson, unstorable } from './check-row.js';
+import { checkField, checkInputLength, unstorable } from './check-row.js';
 import { csvColumns, type CsvColumns } from './csv-columns.js';
 import { rowError, uploadError } from './row-error.js';
 
@@ -17,7 +17,8 @@ function csvRow(record: readonly string[], columns: CsvColumns, row: number): Ne
     const problem = unstorable(record[index]!);
     if (problem) throw rowError({ row }, header, problem);
   }
-  const input = checkInputJson(columns.input(record), { row });
+  // Each cell was checked above, so the JSON text holds no NUL or lone surrogate.
+  const input = checkInputLength(columns.input(record), { row });
   return { content: content ?? input, expected_prediction: expected, input };
 }
 
