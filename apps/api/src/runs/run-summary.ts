@@ -72,7 +72,7 @@ export async function buildRunSummary(
       prompt_id: entry.prompt_id,
       model_name: entry.model_name,
       prompt_label: prompt ? promptLabel(prompt) : `prompt ${entry.prompt_id}`,
-      n: entry.n,
+      n: entry.done,
       succeeded: entry.succeeded,
       failed: entry.failed,
       accuracy: presented.accuracy,

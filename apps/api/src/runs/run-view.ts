@@ -20,7 +20,7 @@ export interface RunView {
 function summaryBasis(candidates: readonly RunCandidate[]): string {
   return JSON.stringify(
     candidates.map(({ job }) =>
-      job ? [job.model_id, job.prompt_id, job.count, job.failed, job.correct] : null,
+      job ? [job.model_id, job.prompt_id, job.done, job.failed, job.correct] : null,
     ),
   );
 }
