@@ -136,7 +136,13 @@ export class ClaimLoop {
 
     let rows;
     try {
-      rows = await claimRows(this.#o.db, entry.key, grant.granted, this.#o.workerId);
+      rows = await claimRows(
+        this.#o.db,
+        entry.key,
+        grant.granted,
+        this.#o.workerId,
+        context.prompt.usesRowVariables,
+      );
       this.#dbFailures = 0;
     } catch (error) {
       limits.giveBack(model.modelId, model.limits, grant, 0);
@@ -169,7 +175,11 @@ export class ClaimLoop {
           claim_attempt: row.claim_attempt,
         },
         datasetId: entry.key.dataset_id,
-        content: row.content,
+        row: {
+          content: row.content,
+          expected: row.expected_prediction ?? '',
+          input: row.input ?? {},
+        },
         context,
         firstPermit: { granted: 1, waitMs: 0, permits: permit === undefined ? [] : [permit] },
         log,

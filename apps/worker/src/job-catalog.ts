@@ -10,6 +10,7 @@ import {
   type ModelClient,
 } from '@evalq/providers';
 import type { ModelLimits } from './limits/call-limits.js';
+import { buildPromptContext, type PromptContext } from './prompt-context.js';
 
 /** A model as the worker runs it: its client, call settings and shared limits. */
 export interface ModelContext {
@@ -25,7 +26,7 @@ export interface ModelContext {
 
 export interface JobContext {
   model: ModelContext;
-  template: string;
+  prompt: PromptContext;
 }
 
 export interface JobCatalogOptions {
@@ -34,7 +35,7 @@ export interface JobCatalogOptions {
 }
 
 /**
- * The models and prompts of the jobs this worker runs, read from PostgreSQL and kept.
+ * The models and prompts (compiled) of the jobs this worker runs, read from PostgreSQL and kept.
  * Models are re-read at every reconcile, so a changed config (PATCH /v1/models) takes
  * effect within seconds; a model's client is rebuilt only when its definition changed.
  */
@@ -43,7 +44,7 @@ export class JobCatalog {
   readonly #options: JobCatalogOptions;
   readonly #log: Logger;
   readonly #models = new Map<number, ModelContext>();
-  readonly #prompts = new Map<number, string>();
+  readonly #prompts = new Map<number, PromptContext>();
 
   constructor(db: Kysely<Database>, options: JobCatalogOptions, log: Logger) {
     this.#db = db;
@@ -51,14 +52,14 @@ export class JobCatalog {
     this.#log = log;
   }
 
-  /** The job's model and template when both are loaded. */
+  /** The job's model and prompt when both are loaded. */
   cached(job: JobKey): JobContext | undefined {
     const model = this.#models.get(job.model_id);
-    const template = this.#prompts.get(job.prompt_id);
-    return model && template !== undefined ? { model, template } : undefined;
+    const prompt = this.#prompts.get(job.prompt_id);
+    return model && prompt ? { model, prompt } : undefined;
   }
 
-  /** The job's model and template, loading what is missing; undefined if either no longer exists. */
+  /** The job's model and prompt, loading what is missing; undefined if either no longer exists. */
   async ensure(job: JobKey): Promise<JobContext | undefined> {
     const cached = this.cached(job);
     if (cached) return cached;
@@ -94,8 +95,16 @@ export class JobCatalog {
 
   async loadPrompts(promptIds: readonly number[]): Promise<void> {
     if (promptIds.length === 0) return;
+    // Prompts are immutable: compiled once, kept for as long as the worker runs.
     for (const prompt of await loadPrompts(this.#db, promptIds)) {
-      this.#prompts.set(prompt.prompt_id, prompt.text);
+      const context = buildPromptContext(prompt);
+      if (context.problem) {
+        this.#log.error(
+          { prompt_id: prompt.prompt_id, problem: context.problem },
+          'prompt cannot be rendered: its rows will be stored as failed',
+        );
+      }
+      this.#prompts.set(prompt.prompt_id, context);
     }
   }
 

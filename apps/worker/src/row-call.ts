@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, coerceError, type Logger } from '@evalq/core';
 import type { FinishedRow, HeldClaim } from '@evalq/db';
-import { ProviderError, renderPrompt } from '@evalq/providers';
+import { ProviderError, type RenderedPrompt, type RowVariables } from '@evalq/providers';
 import type { JobContext } from './job-catalog.js';
 import { acquireOne, DEFAULT_PAUSE_MS, type CallLimits, type Grant } from './limits/call-limits.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -10,7 +10,8 @@ import type { WorkerMetrics } from './metrics.js';
 export interface RowWork {
   claim: HeldClaim;
   datasetId: number;
-  content: string;
+  /** What the prompt's templates can use (label and input only when they use them). */
+  row: RowVariables;
   context: JobContext;
   /** The permit taken with the claim for the first call (see CallLimits.tryAcquire). */
   firstPermit: Grant;
@@ -32,15 +33,23 @@ export interface RowCallDeps {
 }
 
 /**
- * Runs one row: renders the prompt, calls the model under its timeout and shared
+ * Runs one row: renders the prompt (text, or chat messages) for the row, calls the model under its timeout and shared
  * limits, retries retryable errors with exponential backoff and jitter (never sooner
  * than a Retry-After), pauses the model for every worker on a 429, and ends with a
  * result to store: `success`, or `failed` with an empty prediction and the error once
  * retrying cannot help or `max_retries` is spent. No database connection is used here.
  */
 export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutcome> {
-  const { model, template } = work.context;
-  const prompt = renderPrompt(template, work.content);
+  const { model, prompt } = work.context;
+  let rendered: RenderedPrompt | undefined;
+  let renderProblem: string | undefined;
+  try {
+    rendered = prompt.render(work.row);
+  } catch (error) {
+    // A row without a variable the prompt uses (the launch checks every row; rows
+    // imported since, or plain SQL, can still lack one), or a prompt that cannot render.
+    renderProblem = coerceError(error).message;
+  }
   const modelLabel = String(model.modelId);
   const result = (
     fields: Pick<FinishedRow, 'prediction' | 'prediction_time' | 'status' | 'error' | 'attempts'> &
@@ -50,7 +59,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     row: {
       ...work.claim,
       dataset_id: work.datasetId,
-      formatted_prompt: prompt,
+      formatted_prompt: rendered?.formatted ?? prompt.template,
       prompt_tokens: null,
       completion_tokens: null,
       ...fields,
@@ -60,17 +69,18 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     },
   });
 
-  if (!model.client) {
+  if (!model.client || !rendered) {
     deps.limits.release(model.modelId, work.firstPermit.permits);
     deps.metrics.errors.inc({ model_id: modelLabel, kind: 'config' });
     return result({
       prediction: '',
       prediction_time: 0,
       status: 'failed',
-      error: `config: ${model.problem ?? 'the model cannot be called'}`,
+      error: `config: ${model.problem ?? renderProblem ?? 'the model cannot be called'}`,
       attempts: 0,
     });
   }
+  const { messages } = rendered;
 
   let permit: Grant = work.firstPermit;
   for (let call = 1; ; call += 1) {
@@ -85,8 +95,10 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     let error: ProviderError;
     try {
       const completion = await model.client.complete({
-        prompt,
-        content: work.content,
+        messages,
+        content: work.row.content,
+        template: prompt.template,
+        sampling: prompt.sampling,
         timeoutMs: model.settings.timeoutMs,
         signal: deps.signal,
       });

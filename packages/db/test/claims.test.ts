@@ -117,6 +117,20 @@ describe('claimRows', () => {
     expect(await claimRows(t.db, key, 100, 'worker-b')).toHaveLength(0);
   });
 
+  it("returns each row's label and input only when asked (a prompt that uses them)", async () => {
+    const key = await newJob(4);
+    await t.query(`UPDATE rows SET input = jsonb_build_object('n', row_id) WHERE dataset_id = $1`, [
+      key.dataset_id,
+    ]);
+    const plain = await claimRows(t.db, key, 2, 'worker-a');
+    expect(plain.every((r) => r.expected_prediction === null && r.input === null)).toBe(true);
+    const withVariables = await claimRows(t.db, key, 2, 'worker-a', true);
+    expect(withVariables.map((r) => [r.content, r.expected_prediction, r.input])).toEqual([
+      ['content 3', 'label', { n: withVariables[0]!.row_id }],
+      ['content 4', 'label', { n: withVariables[1]!.row_id }],
+    ]);
+  });
+
   it('never hands a row to two concurrent claimers, and never more than n to one', async () => {
     const key = await newJob(600);
     const claimers = Array.from({ length: 8 }, (_, i) => `w${i}`);
@@ -315,7 +329,13 @@ describe('worker job queries', () => {
       config: { max_retries: 2 },
     });
     expect(await loadPrompts(t.db, [key.prompt_id])).toEqual([
-      { prompt_id: key.prompt_id, text: 'Q: {{content}}' },
+      {
+        prompt_id: key.prompt_id,
+        type: 'text',
+        text: 'Q: {{content}}',
+        messages: null,
+        model_defaults: {},
+      },
     ]);
   });
 });

@@ -3,7 +3,6 @@ export * from './model-config.js';
 export * from './model-client.js';
 export * from './provider-error.js';
 export * from './classify-error.js';
-export * from './render-prompt.js';
 export * from './api-key.js';
 export * from './create-model-client.js';
 export { createOpenAIClient, type OpenAIClientOptions } from './clients/openai-client.js';

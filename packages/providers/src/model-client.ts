@@ -2,10 +2,8 @@ import type { ClientKind } from './client-kind.js';
 import type { ChatMessage, SamplingSettings } from './prompt/chat-message.js';
 
 export interface CompletionRequest {
-  /** The rendered messages: exactly what is sent. */
-  messages?: readonly ChatMessage[];
-  /** A single user message (shorthand for `messages: [{role: 'user', content: prompt}]`). */
-  prompt?: string;
+  /** The rendered messages (a text prompt is one user message): exactly what is sent. */
+  messages: readonly ChatMessage[];
   /** The row's content before templating. Only the mock model looks at it. */
   content?: string;
   /** The prompt's template (prompts.text). Only the mock model looks at it. */
@@ -16,11 +14,6 @@ export interface CompletionRequest {
   timeoutMs: number;
   /** Aborted when the caller gives up (shutdown); the call fails with kind `aborted`. */
   signal?: AbortSignal;
-}
-
-/** The messages a request sends. */
-export function requestMessages(request: CompletionRequest): readonly ChatMessage[] {
-  return request.messages ?? [{ role: 'user', content: request.prompt ?? '' }];
 }
 
 export interface Completion {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createModelClient, mockAnswer, renderPrompt } from '@evalq/providers';
+import { compilePrompt, createModelClient, mockAnswer } from '@evalq/providers';
+import { user } from './support.js';
 
 const rows = [
   ...Array.from({ length: 150 }, (_, i) => ({
@@ -26,11 +27,17 @@ describe('mock model', () => {
       { env: {} },
     );
     const template = 'Answer: {{content}}';
+    const prompt = compilePrompt({ type: 'text', text: template, messages: null });
     let correct = 0;
     for (const row of rows.slice(0, 40)) {
-      const prompt = renderPrompt(template, row.content);
-      const first = await client.complete({ prompt, content: row.content, timeoutMs: 1000 });
-      const again = await client.complete({ prompt, content: row.content, timeoutMs: 1000 });
+      const { messages } = prompt.render({
+        content: row.content,
+        expected: row.expected,
+        input: {},
+      });
+      const request = { messages, content: row.content, template, timeoutMs: 1000 };
+      const first = await client.complete(request);
+      const again = await client.complete(request);
       expect(again.text).toBe(first.text);
       expect(first.promptTokens).toBeGreaterThan(0);
       if (first.text === row.expected) correct += 1;
@@ -58,9 +65,9 @@ describe('mock model', () => {
       { name: 'mock-1', source: 'x', library: 'mock', config: {} },
       { env: {} },
     );
-    await expect(client.complete({ prompt: 'What is 1 + 1?', timeoutMs: 1 })).rejects.toMatchObject(
-      { kind: 'timeout', retryable: true },
-    );
+    await expect(
+      client.complete({ messages: user('What is 1 + 1?'), timeoutMs: 1 }),
+    ).rejects.toMatchObject({ kind: 'timeout', retryable: true });
   });
 
   it("answers chat messages from the row's content under the prompt's template", async () => {

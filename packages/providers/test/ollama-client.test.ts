@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createModelClient } from '@evalq/providers';
 import { startFakeOllamaServer } from '@evalq/testing';
-import { failure, useFakeModelServer } from './support.js';
+import { failure, useFakeModelServer, user } from './support.js';
 
 // The ollama client through the real ollama SDK against the fake Ollama server.
 
@@ -13,7 +13,7 @@ const client = fake.client;
 
 describe('ollama client (real SDK, fake server)', () => {
   it('returns the answer and token counts', async () => {
-    const result = await client().complete({ prompt: 'hello there', timeoutMs: 5000 });
+    const result = await client().complete({ messages: user('hello there'), timeoutMs: 5000 });
     expect(result).toEqual({
       text: 'llama says hello there',
       promptTokens: 2,
@@ -31,11 +31,16 @@ describe('ollama client (real SDK, fake server)', () => {
       { name: 'llama3.2', source: 'x', library: 'ollama', config: {} },
       { env: {}, ollamaHost: fake.server.url },
     );
-    expect((await viaHost.complete({ prompt: 'x', timeoutMs: 5000 })).text).toBe('llama says x');
+    expect((await viaHost.complete({ messages: user('x'), timeoutMs: 5000 })).text).toBe(
+      'llama says x',
+    );
   });
 
   it('passes temperature and max_tokens as Ollama options', async () => {
-    await client({ temperature: 0.5, max_tokens: 7 }).complete({ prompt: 'x', timeoutMs: 5000 });
+    await client({ temperature: 0.5, max_tokens: 7 }).complete({
+      messages: user('x'),
+      timeoutMs: 5000,
+    });
     expect(fake.server.requests[0]!.body).toMatchObject({
       stream: false,
       options: { temperature: 0.5, num_predict: 7 },
@@ -44,12 +49,15 @@ describe('ollama client (real SDK, fake server)', () => {
 
   it('sends a key named by api_key_env, and fails without a request when it is missing', async () => {
     await client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }, { OLLAMA_KEY_FOR_TEST: 'k-1' }).complete({
-      prompt: 'x',
+      messages: user('x'),
       timeoutMs: 5000,
     });
     expect(fake.server.requests[0]!.authorization).toBe('Bearer k-1');
     const error = await failure(
-      client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }).complete({ prompt: 'x', timeoutMs: 5000 }),
+      client({ api_key_env: 'OLLAMA_KEY_FOR_TEST' }).complete({
+        messages: user('x'),
+        timeoutMs: 5000,
+      }),
     );
     expect(error).toMatchObject({ kind: 'config', retryable: false });
     expect(fake.server.requests).toHaveLength(1);
@@ -61,13 +69,15 @@ describe('ollama client (real SDK, fake server)', () => {
     [500, 'server', true],
   ] as const)('classifies HTTP %i as %s', async (status, kind, retryable) => {
     fake.server.configure({ failWith: status });
-    const error = await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }));
+    const error = await failure(client().complete({ messages: user('x'), timeoutMs: 5000 }));
     expect(error).toMatchObject({ kind, retryable, status });
   });
 
   it('reports a 429 with its Retry-After', async () => {
     fake.server.configure({ rateLimitRate: 1, retryAfterSeconds: 3 });
-    expect(await failure(client().complete({ prompt: 'x', timeoutMs: 5000 }))).toMatchObject({
+    expect(
+      await failure(client().complete({ messages: user('x'), timeoutMs: 5000 })),
+    ).toMatchObject({
       kind: 'rate_limited',
       retryAfterMs: 3000,
     });
@@ -75,13 +85,13 @@ describe('ollama client (real SDK, fake server)', () => {
 
   it('times out a slow answer, and stops at once when the caller gives up', async () => {
     fake.server.configure({ latencyMs: 1000 });
-    expect(await failure(client().complete({ prompt: 'x', timeoutMs: 50 }))).toMatchObject({
+    expect(await failure(client().complete({ messages: user('x'), timeoutMs: 50 }))).toMatchObject({
       kind: 'timeout',
       retryable: true,
     });
     const controller = new AbortController();
     const pending = client().complete({
-      prompt: 'x',
+      messages: user('x'),
       timeoutMs: 10_000,
       signal: controller.signal,
     });
@@ -94,7 +104,7 @@ describe('ollama client (real SDK, fake server)', () => {
     for (let round = 0; round < 4; round += 1) {
       await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          c.complete({ prompt: `keep-alive ${round}.${i}`, timeoutMs: 5000 }),
+          c.complete({ messages: user(`keep-alive ${round}.${i}`), timeoutMs: 5000 }),
         ),
       );
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createModelClient } from '@evalq/providers';
 import { startFakeOpenAIServer } from '@evalq/testing';
-import { failure, useFakeModelServer } from './support.js';
+import { failure, useFakeModelServer, user } from './support.js';
 
 // The openai client through the real openai SDK against the fake OpenAI-compatible server.
 
@@ -13,7 +13,7 @@ const client = fake.client;
 
 describe('openai client (real SDK, fake server)', () => {
   it('returns the completion text and token counts, sending the prompt as the user message', async () => {
-    const result = await client().complete({ prompt: 'Say hi to Ada', timeoutMs: 5000 });
+    const result = await client().complete({ messages: user('Say hi to Ada'), timeoutMs: 5000 });
     expect(result).toEqual({ text: 'echo: Say hi to Ada', promptTokens: 4, completionTokens: 5 });
     expect(fake.server.requests).toHaveLength(1);
     expect(fake.server.requests[0]).toMatchObject({
@@ -26,9 +26,9 @@ describe('openai client (real SDK, fake server)', () => {
   it('reads the API key from the variable named by api_key_env at call time and sends it as a bearer token', async () => {
     const env: Record<string, string> = { MY_KEY: 'sk-first' };
     const c = client({ api_key_env: 'MY_KEY' }, env);
-    await c.complete({ prompt: 'a', timeoutMs: 5000 });
+    await c.complete({ messages: user('a'), timeoutMs: 5000 });
     env.MY_KEY = 'sk-rotated';
-    await c.complete({ prompt: 'b', timeoutMs: 5000 });
+    await c.complete({ messages: user('b'), timeoutMs: 5000 });
     expect(fake.server.requests.map((r) => r.authorization)).toEqual([
       'Bearer sk-first',
       'Bearer sk-rotated',
@@ -38,7 +38,7 @@ describe('openai client (real SDK, fake server)', () => {
   it('fails at once, without a request, when the named key variable is missing; the message names it but holds no key', async () => {
     const error = await failure(
       client({ api_key_env: 'EVALQ_TEST_MISSING_KEY' }, { OTHER: 'sk-secret' }).complete({
-        prompt: 'a',
+        messages: user('a'),
         timeoutMs: 5000,
       }),
     );
@@ -54,7 +54,7 @@ describe('openai client (real SDK, fake server)', () => {
       { name: 'gpt-4o-mini', source: 'openai', library: 'unknown', config: {} },
       { env: {} },
     );
-    const error = await failure(openai.complete({ prompt: 'a', timeoutMs: 1000 }));
+    const error = await failure(openai.complete({ messages: user('a'), timeoutMs: 1000 }));
     expect(error).toMatchObject({ kind: 'config', retryable: false });
     expect(error.message).toContain('OPENAI_API_KEY');
   });
@@ -70,7 +70,7 @@ describe('openai client (real SDK, fake server)', () => {
     'classifies HTTP %i as %s and makes one request only (SDK retries off)',
     async (status, kind, retryable) => {
       fake.server.configure({ failWith: status });
-      const error = await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }));
+      const error = await failure(client().complete({ messages: user('a'), timeoutMs: 5000 }));
       expect(error).toMatchObject({ kind, retryable, status });
       expect(error.message).toContain(String(status));
       expect(fake.server.requests).toHaveLength(1);
@@ -79,7 +79,7 @@ describe('openai client (real SDK, fake server)', () => {
 
   it('reports a 429 with its Retry-After', async () => {
     fake.server.configure({ rateLimitRate: 1, retryAfterSeconds: 2 });
-    const error = await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }));
+    const error = await failure(client().complete({ messages: user('a'), timeoutMs: 5000 }));
     expect(error).toMatchObject({
       kind: 'rate_limited',
       retryable: true,
@@ -87,7 +87,9 @@ describe('openai client (real SDK, fake server)', () => {
       retryAfterMs: 2000,
     });
     fake.server.configure({ retryAfterMs: 150 });
-    expect(await failure(client().complete({ prompt: 'a', timeoutMs: 5000 }))).toMatchObject({
+    expect(
+      await failure(client().complete({ messages: user('a'), timeoutMs: 5000 })),
+    ).toMatchObject({
       retryAfterMs: 150,
     });
   });
@@ -95,7 +97,7 @@ describe('openai client (real SDK, fake server)', () => {
   it('times out a slow answer as a retryable timeout', async () => {
     fake.server.configure({ latencyMs: 500 });
     const started = Date.now();
-    const error = await failure(client().complete({ prompt: 'a', timeoutMs: 50 }));
+    const error = await failure(client().complete({ messages: user('a'), timeoutMs: 50 }));
     expect(error).toMatchObject({ kind: 'timeout', retryable: true });
     expect(Date.now() - started).toBeLessThan(450);
   });
@@ -104,7 +106,7 @@ describe('openai client (real SDK, fake server)', () => {
     fake.server.configure({ latencyMs: 2000 });
     const controller = new AbortController();
     const pending = client().complete({
-      prompt: 'a',
+      messages: user('a'),
       timeoutMs: 10_000,
       signal: controller.signal,
     });
@@ -122,7 +124,7 @@ describe('openai client (real SDK, fake server)', () => {
       },
       { env: {} },
     );
-    expect(await failure(dead.complete({ prompt: 'a', timeoutMs: 5000 }))).toMatchObject({
+    expect(await failure(dead.complete({ messages: user('a'), timeoutMs: 5000 }))).toMatchObject({
       kind: 'network',
       retryable: true,
     });
@@ -133,7 +135,7 @@ describe('openai client (real SDK, fake server)', () => {
     for (let round = 0; round < 5; round += 1) {
       await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          c.complete({ prompt: `keep-alive ${round}.${i}`, timeoutMs: 5000 }),
+          c.complete({ messages: user(`keep-alive ${round}.${i}`), timeoutMs: 5000 }),
         ),
       );
     }
@@ -144,8 +146,11 @@ describe('openai client (real SDK, fake server)', () => {
   });
 
   it('sends temperature and max_tokens from the model config, and nothing it was not given', async () => {
-    await client({ temperature: 0, max_tokens: 5 }).complete({ prompt: 'a', timeoutMs: 5000 });
-    await client().complete({ prompt: 'b', timeoutMs: 5000 });
+    await client({ temperature: 0, max_tokens: 5 }).complete({
+      messages: user('a'),
+      timeoutMs: 5000,
+    });
+    await client().complete({ messages: user('b'), timeoutMs: 5000 });
     expect(fake.server.requests[0]!.body).toMatchObject({ temperature: 0, max_tokens: 5 });
     expect(fake.server.requests[1]!.body).not.toHaveProperty('temperature');
     expect(fake.server.requests[1]!.body).not.toHaveProperty('max_tokens');

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { createModelClient, ProviderError, type ModelClient } from '@evalq/providers';
+import {
+  createModelClient,
+  ProviderError,
+  type ChatMessage,
+  type ModelClient,
+} from '@evalq/providers';
 import type { FakeModelServer } from '@evalq/testing';
 
 /**
@@ -46,4 +51,9 @@ export async function failure(promise: Promise<unknown>): Promise<ProviderError>
   );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
+}
+
+/** One user message: what a text prompt sends. */
+export function user(content: string): ChatMessage[] {
+  return [{ role: 'user', content }];
 }

@@ -26,19 +26,25 @@ export interface ClaimedRow {
   row_id: number;
   claim_attempt: number;
   content: string;
+  /** The gold label and the row's variables: only when the claim asks for them, else null. */
+  expected_prediction: string | null;
+  input: Record<string, unknown> | null;
 }
 
 /**
  * Claims up to `limit` pending rows of one job for `workerId`, in row order. The CTE
  * with `FOR UPDATE SKIP LOCKED LIMIT n` takes at most n rows and never waits on a row
  * another worker is claiming (`WHERE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
- * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time.
+ * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time. A
+ * row's label and input travel only for prompts that use them (most use content only).
  */
 export async function claimRows(
   db: Kysely<Database>,
   job: JobKey,
   limit: number,
   workerId: string,
+  /** Also return each row's expected_prediction and input (its prompt uses variables). */
+  withVariables = false,
 ): Promise<ClaimedRow[]> {
   const result = await sql<ClaimedRow>`
     WITH c AS (
@@ -53,7 +59,9 @@ export async function claimRows(
        SET status = 'in_progress', claimed_by = ${workerId}, attempt = ps.attempt + 1
       FROM c JOIN rows r ON r.row_id = c.row_id
      WHERE ps.row_id = c.row_id AND ps.model_id = ${job.model_id} AND ps.prompt_id = ${job.prompt_id}
-    RETURNING ps.row_id, ps.attempt AS claim_attempt, r.content`.execute(db);
+    RETURNING ps.row_id, ps.attempt AS claim_attempt, r.content,
+              CASE WHEN ${withVariables}::boolean THEN r.expected_prediction END AS expected_prediction,
+              CASE WHEN ${withVariables}::boolean THEN r.input END AS input`.execute(db);
   return result.rows;
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { JobKey } from '@evalq/core';
 import type { Database } from '../database.js';
 import type { JobStatus } from '../tables/jobs.js';
+import type { PromptType, StoredChatMessage } from '../tables/prompts.js';
 
 /** What the worker reads about jobs, models and prompts (never the rows; claims do that). */
 
@@ -61,7 +62,10 @@ export async function loadModels(
 
 export interface PromptForWorker {
   prompt_id: number;
+  type: PromptType;
   text: string;
+  messages: StoredChatMessage[] | null;
+  model_defaults: unknown;
 }
 
 export async function loadPrompts(
@@ -70,8 +74,7 @@ export async function loadPrompts(
 ): Promise<PromptForWorker[]> {
   if (promptIds.length === 0) return [];
   const result = await sql<PromptForWorker>`
-    SELECT prompt_id, text FROM prompts WHERE prompt_id = ANY(${[...promptIds]}::int[])`.execute(
-    db,
-  );
+    SELECT prompt_id, type, text, messages, model_defaults
+      FROM prompts WHERE prompt_id = ANY(${[...promptIds]}::int[])`.execute(db);
   return result.rows;
 }

@@ -1,11 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callWithDeadline } from '../call-deadline.js';
-import {
-  requestMessages,
-  type Completion,
-  type CompletionRequest,
-  type ModelClient,
-} from '../model-client.js';
+import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
 
 /**
  * A built-in model for demos and tests: deterministic, no network. It "solves" the
@@ -21,16 +16,10 @@ export function createMockClient(options: { model: string }): ModelClient {
     kind: 'mock',
     model,
     async complete(request: CompletionRequest): Promise<Completion> {
-      const sent = requestMessages(request)
-        .map((message) => message.content)
-        .join('\n\n');
+      const sent = request.messages.map((message) => message.content).join('\n\n');
+      // The worker sends both; a caller that does not gets an answer to what was sent.
       const content = request.content ?? sent;
-      // Without the template, it is recovered from what was sent.
-      const template =
-        request.template ??
-        (request.content === undefined || request.content === ''
-          ? sent
-          : sent.split(request.content).join('{{content}}'));
+      const template = request.template ?? sent;
       const answer = mockAnswer(model, template, content);
       const latencyMs = 2 + (fnv1a(`latency\n${content}`) % 9);
       await callWithDeadline(

@@ -3,12 +3,7 @@ import { readApiKey, type Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
 import { errorFromStatus } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
-import {
-  requestMessages,
-  type Completion,
-  type CompletionRequest,
-  type ModelClient,
-} from '../model-client.js';
+import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
 
@@ -57,7 +52,7 @@ export function createOllamaClient(options: OllamaClientOptions): ModelClient {
           });
           return ollama.chat({
             model,
-            messages: requestMessages(request).map(({ role, content }) => ({ role, content })),
+            messages: request.messages.map(({ role, content }) => ({ role, content })),
             stream: false,
             ...(Object.keys(modelOptions).length === 0 ? {} : { options: modelOptions }),
           });

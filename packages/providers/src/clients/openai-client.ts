@@ -3,12 +3,7 @@ import { readApiKey, type Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
 import { errorFromStatus, rootMessage } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
-import {
-  requestMessages,
-  type Completion,
-  type CompletionRequest,
-  type ModelClient,
-} from '../model-client.js';
+import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
 
@@ -63,7 +58,7 @@ export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
       const openai = client(apiKey);
       const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
         model,
-        messages: requestMessages(request).map(({ role, content }) => ({ role, content })),
+        messages: request.messages.map(({ role, content }) => ({ role, content })),
       };
       const temperature = request.sampling?.temperature ?? config.temperature;
       const maxTokens = request.sampling?.max_tokens ?? config.max_tokens;
