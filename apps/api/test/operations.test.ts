@@ -79,6 +79,12 @@ describe('OpenAPI and docs', () => {
         '/v1/models/{model_id}',
         '/v1/prompts',
         '/v1/prompts/{prompt_id}',
+        '/v1/prompts/resolve',
+        '/v1/prompts/{prompt_id}/labels',
+        '/v1/runs',
+        '/v1/runs/{id}',
+        '/v1/runs/{id}/share',
+        '/share/{token}/data',
         '/v1/jobs',
         '/v1/jobs/{model_id}/{prompt_id}/{dataset_id}',
         '/v1/jobs/{model_id}/{prompt_id}/{dataset_id}/retry-failed',
@@ -87,6 +93,11 @@ describe('OpenAPI and docs', () => {
         '/v1/predictions/export',
       ]),
     );
+    const createRun = doc.body.paths['/v1/runs'].post.requestBody.content['application/json'];
+    expect(createRun.schema.required).toEqual(
+      expect.arrayContaining(['dataset_id', 'model_ids', 'prompt_ids']),
+    );
+    expect(doc.body.paths['/share/{token}/data'].get.security).toEqual([]);
     const createModel = doc.body.paths['/v1/models'].post;
     const bodySchema = createModel.requestBody.content['application/json'].schema;
     expect(bodySchema.required).toEqual(expect.arrayContaining(['name', 'source']));
