@@ -1,8 +1,8 @@
 -- Prompt versions and row variables (docs/prompts-and-runs.md). Only additions: every
 -- new column is nullable or has a default, so existing prompts and rows stay valid.
 
--- A named prompt has versions 1, 2, 3, … (unique per name; the API numbers them under a
--- per-name lock). A prompt without a name is a single unversioned template, as before.
+-- A named prompt has versions 1, 2, 3, … (unique per name, numbered from prompt_names
+-- below). A prompt without a name is a single unversioned template, as before.
 -- A chat prompt keeps its messages (each content a template) and, in `text`, the
 -- messages joined readably. `labels` (e.g. production) are held by one version of a
 -- name at a time; the API moves them. `model_defaults` (temperature, max_tokens)
@@ -24,6 +24,14 @@ ALTER TABLE prompts
     ADD CONSTRAINT prompts_labels_check CHECK (name IS NOT NULL OR labels = '{}'),
     ADD CONSTRAINT prompts_model_defaults_check CHECK (jsonb_typeof(model_defaults) = 'object'),
     ADD CONSTRAINT prompts_name_version_key UNIQUE (name, version);
+
+-- The last version number given to each name. Its row is the name's lock: numbering a
+-- new version and moving labels update it, so they serialise per name until commit.
+-- A number is never given twice, even after a version is deleted.
+CREATE TABLE prompt_names (
+    name         varchar PRIMARY KEY,
+    last_version integer NOT NULL
+);
 
 -- A prompt is immutable: a change is a new version. Jobs pin a prompt_id, so a
 -- prediction always says exactly which template produced it. Only labels move.

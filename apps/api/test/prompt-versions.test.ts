@@ -26,6 +26,15 @@ describe('prompt versions', () => {
     expect(listed.body.items.map((p: { version: number }) => p.version)).toEqual(versions);
   });
 
+  it('never gives a version number twice, even after a version was deleted', async () => {
+    const one = await api.post('/v1/prompts', { name: 'once', text: 'v1' });
+    const two = await api.post('/v1/prompts', { name: 'once', text: 'v2' });
+    expect((await api.request('DELETE', `/v1/prompts/${two.body.prompt_id}`)).status).toBe(200);
+    const three = await api.post('/v1/prompts', { name: 'once', text: 'v3' });
+    expect([one.body.version, two.body.version, three.body.version]).toEqual([1, 2, 3]);
+    expect((await api.get('/v1/prompts/resolve?name=once')).body.text).toBe('v3');
+  });
+
   it('stores a chat prompt: its messages, their text joined readably, its variables and model defaults', async () => {
     const messages = [
       { role: 'system', content: 'You label support tickets. Answer in {{ lang }}.' },
@@ -157,22 +166,32 @@ describe('labels and resolve', () => {
     expect(both.status).toBe(400);
   });
 
-  it('keeps one holder per name when moves race', async () => {
-    const versions = [];
+  it('keeps one holder per name when moves race, with each other and with new versions', async () => {
+    const versions: number[] = [];
     for (let i = 0; i < 8; i += 1) {
-      versions.push(await api.post('/v1/prompts', { name: 'contested', text: `v${i}` }));
+      versions.push(
+        (await api.post('/v1/prompts', { name: 'contested', text: `v${i}` })).body.prompt_id,
+      );
     }
-    const replies = await Promise.all(
-      versions.flatMap((v) => [
-        api.post(`/v1/prompts/${v.body.prompt_id}/labels`, { add: ['production'] }),
+    const holders = () =>
+      api.t.query(
+        "SELECT prompt_id FROM prompts WHERE name = 'contested' AND 'production' = ANY(labels)",
+      );
+    for (let round = 0; round < 5; round += 1) {
+      const moves = await Promise.all(
+        versions.map((id) => api.post(`/v1/prompts/${id}/labels`, { add: ['production'] })),
+      );
+      expect(moves.map((m) => m.status)).toEqual(Array(8).fill(200));
+      expect(await holders()).toHaveLength(1);
+    }
+    const mixed = await Promise.all(
+      versions.flatMap((id) => [
+        api.post(`/v1/prompts/${id}/labels`, { add: ['production'] }),
         api.post('/v1/prompts', { name: 'contested', text: 'late', labels: ['production'] }),
       ]),
     );
-    expect(replies.every((r) => r.status === 200 || r.status === 201)).toBe(true);
-    const holders = await api.t.query(
-      "SELECT prompt_id FROM prompts WHERE name = 'contested' AND 'production' = ANY(labels)",
-    );
-    expect(holders).toHaveLength(1);
+    expect(mixed.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    expect(await holders()).toHaveLength(1);
   });
 
   it('answers 404 for a prompt that does not exist and 400 for an empty move', async () => {

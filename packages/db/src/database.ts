@@ -3,7 +3,7 @@ import type { ModelPromptStatusTable, StatusUpdateLogTable } from './tables/jobs
 import type { ModelsTable } from './tables/models.js';
 import type { PredictionStatusTable } from './tables/prediction-status.js';
 import type { PredictionsTable } from './tables/predictions.js';
-import type { PromptsTable } from './tables/prompts.js';
+import type { PromptNamesTable, PromptsTable } from './tables/prompts.js';
 import type { RowsTable } from './tables/rows.js';
 import type {
   RunJobsTable,
@@ -17,6 +17,7 @@ export interface Database {
   datasets: DatasetsTable;
   models: ModelsTable;
   prompts: PromptsTable;
+  prompt_names: PromptNamesTable;
   rows: RowsTable;
   modelpromptstatus: ModelPromptStatusTable;
   predictionstatus: PredictionStatusTable;

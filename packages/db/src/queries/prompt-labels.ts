@@ -4,15 +4,29 @@ import type { Database } from '../database.js';
 import type { Prompt } from '../tables/prompts.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
 
-/** The advisory lock space of prompt names (the first key of pg_advisory_xact_lock). */
-const PROMPT_NAME_LOCK = 0x70726f6d; // 'prom'
-
 /**
- * Serialises the transactions that number versions of `name` or move its labels, until
- * commit. Transaction-scoped, so it holds behind a transaction-pooling PgBouncer too.
+ * Gives `name` its next version number, locking the name's prompt_names row until
+ * commit: concurrent creations of one name wait for each other and get 1, 2, 3, …, and
+ * a number is never given twice (not even after a version is deleted). Versions
+ * written by plain SQL are taken into account.
  */
-export async function lockPromptName(trx: Kysely<Database>, name: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${PROMPT_NAME_LOCK}::int, hashtext(${name}))`.execute(trx);
+export async function nextPromptVersion(trx: Kysely<Database>, name: string): Promise<number> {
+  const result = await sql<{ last_version: number }>`
+    INSERT INTO prompt_names (name, last_version)
+    VALUES (${name}, (SELECT coalesce(max(version), 0) + 1 FROM prompts WHERE name = ${name}))
+    ON CONFLICT (name) DO UPDATE
+       SET last_version = greatest(prompt_names.last_version,
+                                   (SELECT coalesce(max(version), 0) FROM prompts WHERE name = ${name})) + 1
+    RETURNING last_version`.execute(trx);
+  return result.rows[0]!.last_version;
+}
+
+/** Locks `name` (its prompt_names row) until commit, as numbering a version does. */
+async function lockPromptName(trx: Kysely<Database>, name: string): Promise<void> {
+  await sql`
+    INSERT INTO prompt_names (name, last_version)
+    VALUES (${name}, (SELECT coalesce(max(version), 0) FROM prompts WHERE name = ${name}))
+    ON CONFLICT (name) DO UPDATE SET last_version = prompt_names.last_version`.execute(trx);
 }
 
 export interface LabelChange {
@@ -23,7 +37,8 @@ export interface LabelChange {
 /**
  * The one place labels move: a label is held by one version of a name at a time, so
  * adding it to `prompt` takes it from whichever version held it. Runs inside the
- * caller's transaction, which must hold the name's lock (lockPromptName).
+ * caller's transaction, which must hold the name's lock (nextPromptVersion or
+ * lockPromptName).
  */
 export async function assignPromptLabels(
   trx: Kysely<Database>,

@@ -8,7 +8,7 @@ import type {
   StoredChatMessage,
 } from '../tables/prompts.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
-import { assignPromptLabels, lockPromptName } from './prompt-labels.js';
+import { assignPromptLabels, nextPromptVersion } from './prompt-labels.js';
 import { describeReferences } from './references.js';
 
 export interface NewPrompt {
@@ -27,10 +27,9 @@ export interface NewPrompt {
 }
 
 /**
- * Stores a prompt. With a name, it becomes the name's next version (max + 1) under a
- * per-name lock, so concurrent creations of one name get 1, 2, 3, … with no gap or
- * clash (the unique key (name, version) is the backstop), and its labels move to it in
- * the same transaction.
+ * Stores a prompt. With a name, it becomes the name's next version (nextPromptVersion:
+ * concurrent creations of one name get 1, 2, 3, …; the unique key (name, version) is
+ * the backstop), and its labels move to it in the same transaction.
  */
 export async function createPrompt(db: Kysely<Database>, input: NewPrompt): Promise<Prompt> {
   return retryOnDeadlock(() =>
@@ -52,13 +51,7 @@ export async function createPrompt(db: Kysely<Database>, input: NewPrompt): Prom
       const name = input.name ?? null;
       let version: number | null = null;
       if (name !== null) {
-        await lockPromptName(trx, name);
-        const latest = await trx
-          .selectFrom('prompts')
-          .select((eb) => eb.fn.max('version').as('version'))
-          .where('name', '=', name)
-          .executeTakeFirst();
-        version = (latest?.version ?? 0) + 1;
+        version = await nextPromptVersion(trx, name);
       } else if ((input.labels ?? []).length > 0) {
         throw new ValidationError('labels need a named prompt: give the prompt a name', [
           { path: 'labels', message: 'only a named prompt can hold labels' },

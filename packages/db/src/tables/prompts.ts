@@ -34,3 +34,9 @@ export interface PromptsTable {
 }
 
 export type Prompt = Selectable<PromptsTable>;
+
+/** `prompt_names`: the last version number given to each name (and the name's lock). */
+export interface PromptNamesTable {
+  name: string;
+  last_version: number;
+}
