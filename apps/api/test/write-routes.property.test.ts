@@ -50,6 +50,7 @@ async function snapshot(): Promise<string> {
       (SELECT count(*) FROM predictions) AS predictions,
       (SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY id), '')) FROM runs r) AS runs,
       (SELECT count(*) FROM run_jobs) AS run_jobs,
+      (SELECT md5(coalesce(string_agg(n::text, '|' ORDER BY name), '')) FROM prompt_names n) AS prompt_names,
       (SELECT md5(coalesce(string_agg(l::text, '|' ORDER BY token_hash), '')) FROM run_share_links l) AS share_links`);
   return JSON.stringify(state);
 }
