@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobKey } from '@evalq/core';
 import { startTestApi, type TestApi } from './support/test-api.js';
-import { processRows } from './support/simulated-worker.js';
+import { processRows } from './support/claim-protocol.js';
 
 let api: TestApi;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, watchedPage } from './support/browser.js';
-import { processRows } from './support/simulated-worker.js';
+import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
 
 // Share links: a read-only page and JSON of one run, opened by a token in the URL

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processRows } from '../../api/test/support/simulated-worker.js';
+import { processRows } from '../../api/test/support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 import { runEvalq } from './support/run-evalq.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, watchedPage, type PageWatch } from '../support/browser.js';
-import { finishRows, claimRows, processRows } from '../support/simulated-worker.js';
+import { finishRows, claimRows, processRows } from '../support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 // Every dashboard page on a phone (Chromium at 420 px wide): nothing overflows

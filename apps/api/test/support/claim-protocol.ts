@@ -5,7 +5,7 @@ import {
   type ClaimedRow,
   type FinishResult,
 } from '@evalq/db';
-import { renderPrompt } from '@evalq/providers';
+import { compilePrompt } from '@evalq/providers';
 import type { TestDatabase } from '@evalq/testing';
 
 /**
@@ -17,9 +17,9 @@ import type { TestDatabase } from '@evalq/testing';
 /** The worker id the tests' claims carry. */
 const TEST_WORKER_ID = 'test-worker';
 
-/** Claims up to `count` pending rows of a job, in row order, as a worker does. */
+/** Claims up to `count` pending rows of a job, in row order, as a worker does (with their variables). */
 export function claimRows(t: TestDatabase, key: JobKey, count: number): Promise<ClaimedRow[]> {
-  return claimJobRows(t.db, key, count, TEST_WORKER_ID);
+  return claimJobRows(t.db, key, count, TEST_WORKER_ID, true);
 }
 
 export interface FinishOptions {
@@ -32,7 +32,8 @@ export interface FinishOptions {
 
 /**
  * Stores a result for each claim through the worker's finish statement: the prompt is
- * rendered from the job's template, a failed call stores an empty answer and its error.
+ * rendered for the row from the job's prompt, a failed call stores an empty answer and
+ * its error.
  */
 export async function finishRows(
   t: TestDatabase,
@@ -41,42 +42,38 @@ export async function finishRows(
   options: FinishOptions = {},
 ): Promise<FinishResult> {
   if (claims.length === 0) return { finished: [], inserted: 0 };
-  const gold = await t.db
-    .selectFrom('rows')
-    .select(['row_id', 'expected_prediction'])
-    .where(
-      'row_id',
-      'in',
-      claims.map((claim) => claim.row_id),
-    )
-    .execute();
-  const expected = new Map(gold.map((row) => [row.row_id, row.expected_prediction]));
-  const { text: template } = await t.db
-    .selectFrom('prompts')
-    .select('text')
-    .where('prompt_id', '=', key.prompt_id)
-    .executeTakeFirstOrThrow();
+  const prompt = compilePrompt(
+    await t.db
+      .selectFrom('prompts')
+      .select(['type', 'text', 'messages'])
+      .where('prompt_id', '=', key.prompt_id)
+      .executeTakeFirstOrThrow(),
+  );
   const outcome = options.outcome ?? 'success';
   const answer = options.answer ?? ((row) => row.expected_prediction);
   return finishClaims(
     t.db,
     TEST_WORKER_ID,
-    claims.map((claim) => ({
-      ...key,
-      row_id: claim.row_id,
-      claim_attempt: claim.claim_attempt,
-      prediction:
-        outcome === 'failed'
-          ? ''
-          : answer({ row_id: claim.row_id, expected_prediction: expected.get(claim.row_id)! }),
-      prediction_time: options.seconds ?? 0.05,
-      status: outcome,
-      formatted_prompt: renderPrompt(template, claim.content),
-      error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
-      attempts: 1,
-      prompt_tokens: options.promptTokens ?? null,
-      completion_tokens: options.promptTokens == null ? null : 1,
-    })),
+    claims.map((claim) => {
+      const expected = claim.expected_prediction ?? '';
+      const row = { content: claim.content, expected, input: claim.input ?? {} };
+      return {
+        ...key,
+        row_id: claim.row_id,
+        claim_attempt: claim.claim_attempt,
+        prediction:
+          outcome === 'failed'
+            ? ''
+            : answer({ row_id: claim.row_id, expected_prediction: expected }),
+        prediction_time: options.seconds ?? 0.05,
+        status: outcome,
+        formatted_prompt: prompt.render(row).formatted,
+        error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
+        attempts: 1,
+        prompt_tokens: options.promptTokens ?? null,
+        completion_tokens: options.promptTokens == null ? null : 1,
+      };
+    }),
   );
 }
 
