@@ -37,7 +37,9 @@ export async function gradePrediction(
 ): Promise<Verdict> {
   const results = await Promise.all(
     compiled.checks.map((check) =>
-      check.kind === 'local' ? runLocal(check, subject) : runJudge(check, subject, judge),
+      check.kind === 'local'
+        ? Promise.resolve(runLocal(check, subject))
+        : runJudge(check, subject, judge),
     ),
   );
   return decideVerdict(results, compiled.threshold);

@@ -38,7 +38,7 @@ export function readJsonReply(reply: string): CheckOutcome {
   const { pass, score, reason } = verdict;
   if (score !== undefined && (typeof score !== 'number' || !(score >= 0 && score <= 1))) {
     throw new UnreadableJudgeReply(
-      `the judge's "score" is not a number from 0 to 1: ${quote(String(score))}`,
+      `the judge's "score" is not a number from 0 to 1: ${quote(JSON.stringify(score))}`,
     );
   }
   return {

@@ -20,9 +20,9 @@ function judgeAnswering(
   reply: string,
   asked: { model_id: number; prompt: string }[] = [],
 ): JudgeCall {
-  return async (request) => {
+  return (request) => {
     asked.push(request);
-    return { text: reply, prompt_tokens: 120, completion_tokens: 7 };
+    return Promise.resolve({ text: reply, prompt_tokens: 120, completion_tokens: 7 });
   };
 }
 
