@@ -3,7 +3,11 @@ import { count, formatTable, percent } from './table.js';
 
 const seconds = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));
 
-/** A dataset's leaderboard as a table, the way `evalq leaderboard` and the demo show it. */
+/**
+ * A dataset's leaderboard as a table, the way `evalq leaderboard` and the demo show it:
+ * N graded predictions, the pass rate (★ the round table's winner on its prompt) with
+ * its Wilson 95% interval.
+ */
 export function formatLeaderboard(entries: LeaderboardEntry[]): string {
   return formatTable(
     [
@@ -12,8 +16,11 @@ export function formatLeaderboard(entries: LeaderboardEntry[]): string {
       'PROMPT',
       'STATUS',
       'N',
-      'ACCURACY',
+      'PASS RATE',
+      '95% CI',
+      'SCORE',
       'FAILED',
+      'UNGRADED',
       'P50 S',
       'P95 S',
       'TOKENS IN/OUT',
@@ -24,8 +31,13 @@ export function formatLeaderboard(entries: LeaderboardEntry[]): string {
       `${entry.prompt_id} ${entry.prompt_text}`,
       entry.status,
       count(entry.n),
-      percent(entry.accuracy),
+      `${percent(entry.pass_rate)}${entry.round_table_winner ? ' ★' : ''}`,
+      entry.pass_rate_ci95
+        ? `${percent(entry.pass_rate_ci95[0])}–${percent(entry.pass_rate_ci95[1])}`
+        : '',
+      entry.mean_score === null ? '' : Number(entry.mean_score.toFixed(3)),
       count(entry.failed),
+      `${count(entry.ungraded)}${entry.regrading ? ' (regrading)' : ''}`,
       seconds(entry.latency_p50_s),
       seconds(entry.latency_p95_s),
       entry.prompt_tokens === null && entry.completion_tokens === null

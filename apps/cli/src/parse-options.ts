@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 /** Commander parsers that turn a bad value into a message naming what was expected. */
@@ -57,4 +58,51 @@ export function jsonObject(value: string): Record<string, unknown> {
     throw new InvalidArgumentError('expected a JSON object, e.g. \'{"temperature": 0}\'');
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * An assertion list (docs/grading.md) as JSON, or `@file` naming a JSON file. Only the
+ * JSON is checked here; the API validates the list and names any assertion at fault.
+ */
+export function assertionList(value: string): unknown[] {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read ${value.slice(1)}: ${(error as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `expected a JSON array of assertions: ${(error as Error).message}`,
+    );
+  }
+  if (!Array.isArray(parsed)) {
+    throw new InvalidArgumentError(
+      'expected a JSON array of assertions, e.g. \'[{"type": "contains"}, {"type": "latency", "value": 2}]\'',
+    );
+  }
+  return parsed;
+}
+
+export function ratio(value: string): number {
+  const n = number(value);
+  if (n < 0 || n > 1)
+    throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
+  return n;
+}
+
+/** `3/7` (model/prompt): a candidate of a comparison. */
+export function candidate(value: string): { model_id: number; prompt_id: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (!match) {
+    throw new InvalidArgumentError(
+      `expected a candidate as model/prompt, e.g. 3/7, got "${value}"`,
+    );
+  }
+  return { model_id: Number(match[1]), prompt_id: Number(match[2]) };
 }

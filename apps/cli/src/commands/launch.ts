@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { jobLabel, type LaunchResult } from '../api-types.js';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
-import { idList, positiveId } from '../parse-options.js';
+import { assertionList, idList, positiveId, ratio } from '../parse-options.js';
 import { say, warn } from '../output.js';
 import { watchJobs } from '../watch-progress.js';
 
@@ -11,6 +11,8 @@ interface LaunchOptions {
   models: number[];
   prompts: number[];
   watch?: boolean;
+  assertions?: unknown[];
+  threshold?: number;
 }
 
 export function registerLaunch(program: Command): void {
@@ -22,6 +24,12 @@ export function registerLaunch(program: Command): void {
     .requiredOption('--dataset <id>', 'the dataset', positiveId)
     .requiredOption('--models <ids>', 'model ids, comma-separated', idList)
     .requiredOption('--prompts <ids>', 'prompt ids, comma-separated', idList)
+    .option(
+      '--assertions <json|@file>',
+      "how to grade each prediction (docs/grading.md); default: the dataset's, else equals",
+      assertionList,
+    )
+    .option('--threshold <0..1>', 'pass when the weighted score reaches this', ratio)
     .option('--watch', 'follow the jobs with a live progress bar each until they are done')
     .action(async (options: LaunchOptions) => {
       const client = clientFromEnv();
@@ -29,6 +37,8 @@ export function registerLaunch(program: Command): void {
         dataset_id: options.dataset,
         model_ids: options.models,
         prompt_ids: options.prompts,
+        assertions: options.assertions,
+        threshold: options.threshold,
       });
       const created = new Set(launched.created.map(jobLabel));
       say(

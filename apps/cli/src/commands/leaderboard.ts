@@ -8,7 +8,9 @@ import { say } from '../output.js';
 export function registerLeaderboard(program: Command): void {
   program
     .command('leaderboard')
-    .description('accuracy, failures, latency and tokens per model × prompt over a dataset')
+    .description(
+      'pass rate with its 95% interval, failures, latency and tokens per model × prompt over a dataset',
+    )
     .requiredOption('--dataset <id>', 'the dataset', positiveId)
     .option('--json', 'print the entries as JSON')
     .action(async (options: { dataset: number; json?: boolean }) => {
@@ -24,5 +26,9 @@ export function registerLeaderboard(program: Command): void {
         return;
       }
       say(formatLeaderboard(board.entries));
+      say(
+        'N: graded successful predictions; 95% CI: Wilson interval of the pass rate; ' +
+          "★ best on its prompt and significantly better than the prompt's runner-up (McNemar p < 0.05)",
+      );
     });
 }
