@@ -166,7 +166,7 @@ describe('evalq and grading', () => {
       '--assertions',
       '[{"type": "equals"}]',
     ]);
-    expect(regrade).toMatch(/regrading 40 prediction\(s\) with \[\{"type":"equals"/);
+    expect(regrade).toMatch(/regrading 40 prediction\(s\) with \[\{.*"type":"equals"/);
     const job = await api.get(`/v1/jobs/${modelB}/${prompt_id}/${dataset_id}`);
     expect(job.body).toMatchObject({ regrading: true, threshold: null });
   });
