@@ -159,7 +159,9 @@ describe('evalq and grading', () => {
       '--assertions',
       '[{"type": "starts-with"}]',
     ]);
-    expect(defaults).toMatch(/jobs launched without assertions get \[\{.*"type":"starts-with".*\}\]/);
+    expect(defaults).toMatch(
+      /jobs launched without assertions get \[\{.*"type":"starts-with".*\}\]/,
+    );
     const regrade = await ok([
       'regrade',
       `${modelB}/${prompt_id}/${dataset_id}`,
