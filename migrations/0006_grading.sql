@@ -12,6 +12,9 @@ ALTER TABLE predictions
     ADD COLUMN score           double precision,
     ADD COLUMN grading         jsonb,
     ADD COLUMN grading_version integer NOT NULL DEFAULT 0,
+    -- A regrade that calls judge models holds its predictions by this lease, not by a
+    -- transaction kept open across the calls; an expired lease is taken over.
+    ADD COLUMN regrade_lease_until timestamptz,
     ADD CONSTRAINT predictions_verdict_of_success_check
         CHECK (passed IS NULL OR status = 'success'),
     ADD CONSTRAINT predictions_score_check CHECK (score BETWEEN 0 AND 1);
@@ -47,11 +50,10 @@ UPDATE modelpromptstatus
        regrade_remaining = coalesce(count, 0) - failed
  WHERE coalesce(count, 0) - failed > 0;
 
--- Regrade work: a job's predictions graded under an older version, found without
--- reading the rest.
-CREATE INDEX predictions_regrade_idx
-    ON predictions (dataset_id, model_id, prompt_id, grading_version)
-    WHERE status = 'success';
+-- Jobs being regraded, for the workers' regrade loop.
+CREATE INDEX modelpromptstatus_regrading_idx
+    ON modelpromptstatus (updated_at)
+    WHERE regrade_remaining > 0;
 
 -- 1. The documented counting trigger, now counting the stored verdict. Each inserted
 --    prediction still counts once, in O(1); it no longer reads the row's gold label.

@@ -28,6 +28,9 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { NotifyWakeups } from './notify-wakeups.js';
 import { QueueWakeups } from './queue-wakeups.js';
 import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
+import { createJudgeCall } from './judge-call.js';
+import type { ModelCallDeps } from './model-call.js';
+import { RegradeLoop } from './regrade-loop.js';
 import { callRow } from './row-call.js';
 import { RowDispatcher } from './row-dispatcher.js';
 import { WakeSignal } from './wake-signal.js';
@@ -132,16 +135,22 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
       wake.notify();
     },
   });
+  // Every model call, candidate or judge, is made with these (model-call.ts).
+  const callDeps = (signal: AbortSignal): ModelCallDeps => ({
+    limits,
+    metrics,
+    retryBaseDelayMs: config.retryBaseDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs,
+    signal,
+  });
+  const judgeModel = (modelId: number) => catalog.model(modelId);
   const dispatcher = new RowDispatcher({
     concurrency: config.concurrency,
     prefetch: config.prefetch,
     callRow: (work, signal) =>
       callRow(work, {
-        limits,
-        metrics,
-        retryBaseDelayMs: config.retryBaseDelayMs,
-        retryMaxDelayMs: config.retryMaxDelayMs,
-        signal,
+        ...callDeps(signal),
+        judge: createJudgeCall(judgeModel, callDeps(signal), work.log),
       }),
     results: finish,
     held,
@@ -187,6 +196,19 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     requestReconcile: (reason) => discovery.requestReconcile(reason),
   });
 
+  const stopRegrading = new AbortController();
+  const regrades = new RegradeLoop({
+    db,
+    batchSize: config.regradeBatchSize,
+    judgeBatchSize: config.concurrency,
+    leaseSeconds: config.leaseSeconds,
+    idleMs: config.regradeIdleMs,
+    judge: createJudgeCall(judgeModel, callDeps(stopRegrading.signal), log),
+    signal: stopRegrading.signal,
+    metrics,
+    log,
+  });
+
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
   ];
@@ -221,6 +243,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     { name: 'discovery', run: () => discovery.start() },
     { name: 'lease keeper', run: () => leases.start() },
     { name: 'claim loop', run: () => claims.start() },
+    { name: 'regrade loop', run: () => regrades.start() },
   ];
 
   // Set when the results start being stored: that and handing claims back share it.
@@ -229,6 +252,14 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     // Closing the queue connections may take a while: it runs during the next steps.
     { name: 'discovery: stop finding jobs', run: () => discovery.beginClose() },
     { name: 'claim loop', run: () => claims.stop() },
+    {
+      name: 'regrade loop: finish the batch in progress',
+      run: () => {
+        stopRegrading.abort();
+        return regrades.stop();
+      },
+      timeoutMs: config.shutdownGraceMs + 5 * SECOND,
+    },
     {
       name: 'dispatcher: start no more calls',
       run: () => ({ notStarted: dispatcher.stopAccepting() }),

@@ -33,3 +33,4 @@ export * from './queries/call-limits.js';
 export * from './queries/job-announcements.js';
 export * from './queries/paired-verdicts.js';
 export * from './queries/label-pairs.js';
+export * from './queries/regrades.js';
