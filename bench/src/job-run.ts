@@ -21,6 +21,8 @@ export interface JobRunOptions {
   latencyMs: number;
   /** Workers with Redis (the default), or queue-less (REDIS_URL=none: PostgreSQL only). */
   queue?: 'redis' | 'postgres';
+  /** The job's assertions; default: equals. */
+  assertions?: object[];
 }
 
 export interface JobRunResult {
@@ -119,7 +121,12 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const xactBefore = await committedTransactions(ctx.stack.pool);
     const startedAt = Date.now();
     const started = performance.now();
-    const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
+    const [key] = await ctx.api.launch(
+      job.datasetId,
+      [job.modelId],
+      [job.promptId],
+      options.assertions,
+    );
     const launched = performance.now();
     const launchedAt = Date.now();
     await waitUntilDone(ctx, key!, 600_000);

@@ -150,6 +150,7 @@ describe('evalq with real workers', () => {
       .trim()
       .split('\n')
       .slice(1)
+      .filter((line) => /^\d/.test(line))
       .map((line) => /^\d+\s+\d+ (mock-\w+)\s.*\sdone\s+120\s+([\d.]+)%/.exec(line));
     expect(entries.every(Boolean), board).toBe(true);
     expect(entries.map((m) => m![1]).sort()).toEqual([
