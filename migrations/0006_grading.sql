@@ -111,21 +111,23 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    -- Each row with its job's dataset: its own, else its row's (the column is nullable).
+    -- COALESCE runs the lookup only for a prediction without one.
+    job_of  text := 'model_id, prompt_id, coalesce(dataset_id, '
+                    '(SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id, '
+                    'status, passed, grading_version';
     changed text := CASE TG_OP
         WHEN 'DELETE' THEN
-            'SELECT row_id, model_id, prompt_id, dataset_id, status, passed, grading_version, -1 AS sign FROM old_rows'
+            format('SELECT %s, -1 AS sign FROM old_rows t', job_of)
         ELSE
-            'SELECT row_id, model_id, prompt_id, dataset_id, status, passed, grading_version, -1 AS sign FROM old_rows
-             UNION ALL
-             SELECT row_id, model_id, prompt_id, dataset_id, status, passed, grading_version, 1 FROM new_rows'
+            format('SELECT %1$s, -1 AS sign FROM old_rows t UNION ALL SELECT %1$s, 1 FROM new_rows t', job_of)
     END;
 BEGIN
     EXECUTE format($sql$
         WITH changed AS (%s)
         SELECT 1
           FROM modelpromptstatus j
-          JOIN (SELECT DISTINCT c.model_id, c.prompt_id, coalesce(c.dataset_id, r.dataset_id) AS dataset_id
-                  FROM changed c LEFT JOIN rows r ON c.dataset_id IS NULL AND r.row_id = c.row_id) k
+          JOIN (SELECT DISTINCT model_id, prompt_id, dataset_id FROM changed) k
             ON j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id
          ORDER BY j.dataset_id, j.model_id, j.prompt_id
            FOR UPDATE OF j$sql$, changed);
@@ -141,10 +143,8 @@ BEGIN
                    coalesce(sum(c.sign) FILTER (WHERE c.status = 'success'
                                                   AND c.grading_version < j.grading_version), 0)::int AS stale
               FROM changed c
-              LEFT JOIN rows r ON c.dataset_id IS NULL AND r.row_id = c.row_id
               JOIN modelpromptstatus j
-                ON j.model_id = c.model_id AND j.prompt_id = c.prompt_id
-               AND j.dataset_id = coalesce(c.dataset_id, r.dataset_id)
+                ON j.model_id = c.model_id AND j.prompt_id = c.prompt_id AND j.dataset_id = c.dataset_id
              GROUP BY j.model_id, j.prompt_id, j.dataset_id
         )
         UPDATE modelpromptstatus j

@@ -37,7 +37,7 @@ export const workerConfigEnv = workerEnv.extend({
   /** Cap of the retry delay (a longer Retry-After still wins). */
   RETRY_MAX_DELAY_MS: envInteger(1, 3_600_000).default(30_000),
   /** Stored predictions regraded per statement (assertions without judges). */
-  REGRADE_BATCH_SIZE: envInteger(1, 100_000).default(1_000),
+  REGRADE_BATCH_SIZE: envInteger(1, 100_000).default(5_000),
   /** How often a worker looks for regrades to do when it found none. */
   REGRADE_IDLE_MS: envInteger(10, 3_600_000).default(1_000),
   /** PostgreSQL connections this worker may open. */

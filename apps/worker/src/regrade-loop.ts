@@ -18,6 +18,7 @@ import { errorSummary } from './error-summary.js';
 import { compileJobGrading, type JobGrading } from './job-grading.js';
 import type { WorkerMetrics } from './metrics.js';
 import { gradeOutput, gradeWithoutJudge, type VerdictFields } from './row-grading.js';
+import type { WakeSignal } from './wake-signal.js';
 
 export interface RegradeLoopOptions {
   db: Kysely<Database>;
@@ -29,6 +30,8 @@ export interface RegradeLoopOptions {
   leaseSeconds: number;
   /** How often to look for regrades when there is none. */
   idleMs: number;
+  /** Notified when a job may have work (a regrade request reached the queue). */
+  wake: WakeSignal;
   /** Judge calls (judge-call.ts), aborted with `signal` at shutdown. */
   judge: JudgeCall;
   signal: AbortSignal;
@@ -83,6 +86,7 @@ export class RegradeLoop {
   /** Stops; resolves when the batch in progress (if any) has ended. */
   async stop(): Promise<void> {
     this.#stop.abort();
+    this.#o.wake.notify();
     await this.#done;
   }
 
@@ -106,7 +110,7 @@ export class RegradeLoop {
         await this.#pause(dbBackoffMs(this.#dbFailures));
         continue;
       }
-      if (!worked) await this.#pause(this.#o.idleMs);
+      if (!worked) await this.#o.wake.wait(this.#o.idleMs);
     }
   }
 

@@ -105,7 +105,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
   const limits: CallLimits = redis
     ? new RedisCallLimits(redis, config.queuePrefix, log, { onWait })
     : new PostgresCallLimits(db, log, { onWait });
-  const wakeups: JobWakeups =
+  const sourceWakeups: JobWakeups =
     config.redisUrl === undefined
       ? new NotifyWakeups({
           databaseUrl: config.databaseDirectUrl,
@@ -118,6 +118,16 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
           workerId: config.workerId,
           log,
         });
+  // A hint (a launch, a regrade request) also wakes the regrade loop.
+  const regradeWake = new WakeSignal();
+  const wakeups: JobWakeups = {
+    start: (hint) =>
+      sourceWakeups.start((key, source) => {
+        regradeWake.notify();
+        hint(key, source);
+      }),
+    close: () => sourceWakeups.close(),
+  };
 
   const rotation = new JobRotation();
   const catalog = new JobCatalog(db, { env: options.env, ollamaHost: config.ollamaHost }, log);
@@ -203,6 +213,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     judgeBatchSize: config.concurrency,
     leaseSeconds: config.leaseSeconds,
     idleMs: config.regradeIdleMs,
+    wake: regradeWake,
     judge: createJudgeCall(judgeModel, callDeps(stopRegrading.signal), log),
     signal: stopRegrading.signal,
     metrics,

@@ -174,6 +174,11 @@ export async function releaseClaims(
   return Number(result.numAffectedRows ?? 0n);
 }
 
+/** The rows' gradings (JSON texts, or null) as one JSON array, in the rows' order. */
+function gradingDocument(rows: readonly FinishedRow[]): string {
+  return `[${rows.map((row) => row.grading ?? 'null').join(',')}]`;
+}
+
 /** One finished call, ready to be stored. */
 export interface FinishedRow extends HeldClaim {
   dataset_id: number;
@@ -233,10 +238,15 @@ export async function finishRows(
         ${col('prediction_time')}::float8[], ${col('status')}::text[], ${col('formatted_prompt')}::text[],
         ${col('error')}::text[], ${col('attempts')}::int[], ${col('prompt_tokens')}::int[],
         ${col('completion_tokens')}::int[], ${col('passed')}::boolean[], ${col('score')}::float8[],
-        ${col('grading')}::jsonb[], ${col('grading_version')}::int[]
-      ) AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction, prediction_time, status,
-             formatted_prompt, error, attempts, prompt_tokens, completion_tokens, passed, score,
-             grading, grading_version)
+        ${col('grading_version')}::int[]
+      ) WITH ORDINALITY AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction,
+             prediction_time, status, formatted_prompt, error, attempts, prompt_tokens,
+             completion_tokens, passed, score, grading_version, n)
+    ), gradings AS (
+      -- All gradings in one JSON document, matched by position: one parse, where an array
+      -- parameter of JSON texts would be an escaped literal parsed twice.
+      SELECT nullif(g.grading, 'null'::jsonb) AS grading, g.n
+        FROM jsonb_array_elements(${gradingDocument(rows)}::jsonb) WITH ORDINALITY AS g(grading, n)
     ), fenced AS (
       UPDATE predictionstatus ps
          SET status = 'done'
@@ -249,8 +259,9 @@ export async function finishRows(
                                passed, score, grading, grading_version)
       SELECT i.row_id, i.model_id, i.prompt_id, i.dataset_id, i.prediction, i.prediction_time,
              i.status, i.formatted_prompt, i.error, i.attempts, i.prompt_tokens, i.completion_tokens,
-             i.passed, i.score, i.grading, i.grading_version
+             i.passed, i.score, g.grading, i.grading_version
         FROM input i
+        JOIN gradings g ON g.n = i.n
         JOIN fenced f ON f.row_id = i.row_id AND f.model_id = i.model_id AND f.prompt_id = i.prompt_id
        ORDER BY i.dataset_id, i.model_id, i.prompt_id, i.row_id
       ON CONFLICT (row_id, model_id, prompt_id) DO NOTHING

@@ -53,16 +53,19 @@ export interface RegradeScan {
   withoutDataset?: boolean;
 }
 
-function staleOf(scan: RegradeScan, leaseFree: boolean) {
+/** The next stale predictions of a scan, locked (`SKIP LOCKED`: workers share a job). */
+function staleOf(scan: RegradeScan, leaseFree: boolean, columns: ReturnType<typeof sql>) {
   const { job, version, afterRowId } = scan;
   const owner = scan.withoutDataset
     ? sql`p.dataset_id IS NULL AND r.dataset_id = ${job.dataset_id}`
     : sql`p.dataset_id = ${job.dataset_id}`;
   return sql`
-    SELECT p.prediction_id
+    SELECT ${columns}
       FROM predictions p JOIN rows r ON r.row_id = p.row_id
      WHERE ${owner} AND p.model_id = ${job.model_id} AND p.prompt_id = ${job.prompt_id}
        AND p.row_id > ${afterRowId} AND p.status = 'success' AND p.grading_version < ${version}
+       -- Also on rows, so that both sides of the join start at the scan's position.
+       AND r.row_id > ${afterRowId}
        ${leaseFree ? sql`AND (p.regrade_lease_until IS NULL OR p.regrade_lease_until < now())` : sql``}
      ORDER BY p.row_id
      LIMIT ${scan.limit}
@@ -89,13 +92,20 @@ export async function storeVerdicts(
   verdicts: readonly NewVerdict[],
 ): Promise<number> {
   if (verdicts.length === 0) return 0;
+  // One JSON document for the whole batch (the gradings spliced in as they are): one
+  // parse on each side, where an array parameter of JSON texts costs an escaped literal.
+  const document = `[${verdicts
+    .map(
+      (v) =>
+        `{"prediction_id":${v.prediction_id},"passed":${v.passed},"score":${v.score},"grading":${v.grading}}`,
+    )
+    .join(',')}]`;
   const result = await sql`
     UPDATE predictions p
        SET passed = v.passed, score = v.score, grading = v.grading, grading_version = ${version},
            regrade_lease_until = NULL
-      FROM unnest(${verdicts.map((v) => v.prediction_id)}::int[], ${verdicts.map((v) => v.passed)}::boolean[],
-                  ${verdicts.map((v) => v.score)}::float8[], ${verdicts.map((v) => v.grading)}::jsonb[])
-           AS v(prediction_id, passed, score, grading)
+      FROM jsonb_to_recordset(${document}::jsonb)
+           AS v(prediction_id int, passed boolean, score float8, grading jsonb)
      WHERE p.prediction_id = v.prediction_id AND p.grading_version < ${version}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
@@ -112,12 +122,7 @@ export async function regradeBatch(
   grade: (rows: StalePrediction[]) => NewVerdict[],
 ): Promise<{ read: number; stored: number; lastRowId: number }> {
   return db.transaction().execute(async (trx) => {
-    const stale = await sql<StalePrediction>`
-      WITH s AS (${staleOf(scan, false)})
-      SELECT ${STALE_COLUMNS}
-        FROM s JOIN predictions p ON p.prediction_id = s.prediction_id
-        JOIN rows r ON r.row_id = p.row_id
-       ORDER BY p.row_id`.execute(trx);
+    const stale = await sql<StalePrediction>`${staleOf(scan, false, STALE_COLUMNS)}`.execute(trx);
     const rows = stale.rows;
     const stored = await storeVerdicts(trx, scan.version, grade(rows));
     return { read: rows.length, stored, lastRowId: rows.at(-1)?.row_id ?? scan.afterRowId };
@@ -136,7 +141,7 @@ export async function leaseRegradeBatch(
   leaseSeconds: number,
 ): Promise<StalePrediction[]> {
   const result = await sql<StalePrediction>`
-    WITH s AS (${staleOf(scan, true)})
+    WITH s AS (${staleOf(scan, true, sql`p.prediction_id`)})
     UPDATE predictions p
        SET regrade_lease_until = now() + make_interval(secs => ${leaseSeconds})
       FROM s JOIN rows r ON true
