@@ -105,6 +105,11 @@ describe('assertions at launch', () => {
       new RegExp(`regrade it \\(POST /v1/jobs/${modelA}/${prompt_id}/${dataset_id}/regrade`),
     );
     expect((await launch({ assertions, threshold: 0.6 })).status).toBe(409);
+
+    // The judge cannot be deleted while a job grades with it.
+    const refused = await api.request('DELETE', `/v1/models/${judge}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/1 judged job/);
   });
 
   it("uses the dataset's default_assertions, else equals", async () => {
