@@ -27,7 +27,9 @@ function invalid(grading: JobGrading): VerdictFields {
   return {
     passed: null,
     score: null,
-    grading: JSON.stringify([{ pass: null, score: null, error: grading.problem }]),
+    grading: JSON.stringify([
+      { type: 'assertions', pass: null, score: null, weight: 1, error: grading.problem },
+    ]),
     grading_version: grading.version,
   };
 }

@@ -6,13 +6,16 @@ export const assertionsField = assertionListSchema;
 
 export const thresholdField = thresholdSchema.nullable();
 
-/** One assertion's result on one prediction, as stored in its `grading`. */
+/**
+ * One assertion's result on one prediction, as stored in its `grading`. Loose: a
+ * grading written around the API (plain SQL) is shown as stored, never refused.
+ */
 export const assertionResult = z
-  .object({
-    type: z.string(),
-    pass: z.boolean().nullable().describe('null: undecided (see error)'),
-    score: z.number().nullable(),
-    weight: z.number(),
+  .looseObject({
+    type: z.string().optional(),
+    pass: z.boolean().nullable().optional().describe('null: undecided (see error)'),
+    score: z.number().nullable().optional(),
+    weight: z.number().optional(),
     not: z.literal(true).optional(),
     reason: z.string().optional(),
     error: z

@@ -90,8 +90,7 @@ export async function updateModel(
 }
 
 /** Deletes a model nothing refers to; a model used by jobs or bound prompts is kept (409). */
-const judgedBy = (modelId: number) =>
-  JSON.stringify([{ type: 'llm-judge', model_id: modelId }]);
+const judgedBy = (modelId: number) => JSON.stringify([{ type: 'llm-judge', model_id: modelId }]);
 
 export async function deleteModel(db: Kysely<Database>, modelId: number): Promise<void> {
   await retryOnDeadlock(() =>
