@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processRows } from './support/simulated-worker.js';
+import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
 
 let api: TestApi;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEvalq } from './support/run-evalq.js';
-import { processRows } from '../../api/test/support/simulated-worker.js';
+import { processRows } from '../../api/test/support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 
 // Grading through the built `evalq` command against a real API; predictions are stored

@@ -5,6 +5,7 @@ import {
   type ClaimedRow,
   type FinishResult,
 } from '@evalq/db';
+import { compileAssertions, gradeLocally } from '@evalq/grading';
 import { renderPrompt } from '@evalq/providers';
 import type { TestDatabase } from '@evalq/testing';
 
@@ -32,7 +33,9 @@ export interface FinishOptions {
 
 /**
  * Stores a result for each claim through the worker's finish statement: the prompt is
- * rendered from the job's template, a failed call stores an empty answer and its error.
+ * rendered from the job's template, a failed call stores an empty answer and its error,
+ * and a successful answer is graded as a worker grades it, with the job's assertions
+ * (packages/grading), its verdict stored with it.
  */
 export async function finishRows(
   t: TestDatabase,
@@ -58,25 +61,50 @@ export async function finishRows(
     .executeTakeFirstOrThrow();
   const outcome = options.outcome ?? 'success';
   const answer = options.answer ?? ((row) => row.expected_prediction);
+  const job = await t.db
+    .selectFrom('modelpromptstatus')
+    .select(['assertions', 'threshold', 'grading_version'])
+    .where('model_id', '=', key.model_id)
+    .where('prompt_id', '=', key.prompt_id)
+    .where('dataset_id', '=', key.dataset_id)
+    .executeTakeFirstOrThrow();
+  const compiled = compileAssertions(job.assertions, job.threshold);
+  const seconds = options.seconds ?? 0.05;
   return finishClaims(
     t.db,
     TEST_WORKER_ID,
-    claims.map((claim) => ({
-      ...key,
-      row_id: claim.row_id,
-      claim_attempt: claim.claim_attempt,
-      prediction:
+    claims.map((claim) => {
+      const prediction =
         outcome === 'failed'
           ? ''
-          : answer({ row_id: claim.row_id, expected_prediction: expected.get(claim.row_id)! }),
-      prediction_time: options.seconds ?? 0.05,
-      status: outcome,
-      formatted_prompt: renderPrompt(template, claim.content),
-      error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
-      attempts: 1,
-      prompt_tokens: options.promptTokens ?? null,
-      completion_tokens: options.promptTokens == null ? null : 1,
-    })),
+          : answer({ row_id: claim.row_id, expected_prediction: expected.get(claim.row_id)! });
+      const verdict =
+        outcome === 'failed'
+          ? { passed: null, score: null, grading: null }
+          : gradeLocally(compiled, {
+              output: prediction,
+              expected: expected.get(claim.row_id)!,
+              content: claim.content,
+              latency_s: seconds,
+            });
+      return {
+        ...key,
+        row_id: claim.row_id,
+        claim_attempt: claim.claim_attempt,
+        prediction,
+        passed: verdict.passed,
+        score: verdict.score,
+        grading: verdict.grading === null ? null : JSON.stringify(verdict.grading),
+        grading_version: job.grading_version,
+        prediction_time: seconds,
+        status: outcome,
+        formatted_prompt: renderPrompt(template, claim.content),
+        error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
+        attempts: 1,
+        prompt_tokens: options.promptTokens ?? null,
+        completion_tokens: options.promptTokens == null ? null : 1,
+      };
+    }),
   );
 }
 
