@@ -9,6 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
+COPY packages/statistics/package.json packages/statistics/
+COPY packages/grading/package.json packages/grading/
 COPY packages/queue/package.json packages/queue/
 COPY packages/providers/package.json packages/providers/
 COPY packages/local-postgres/package.json packages/local-postgres/

@@ -5,7 +5,16 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 
 // Tests import the workspace packages from source, so a test never runs against a stale dist/.
 // Child processes (workers, the API) run from dist/, which the global setup rebuilds.
-const packages = ['core', 'db', 'queue', 'providers', 'local-postgres', 'testing'];
+const packages = [
+  'core',
+  'statistics',
+  'grading',
+  'db',
+  'queue',
+  'providers',
+  'local-postgres',
+  'testing',
+];
 const apps = ['worker', 'api', 'cli'];
 
 export default defineConfig({

@@ -163,3 +163,73 @@ export async function committedTransactions(pool: pg.Pool): Promise<number> {
   );
   return Number(rows[0]!.n);
 }
+
+/**
+ * A finished job with a graded prediction for every row of its dataset (`passed` per
+ * row by `passedWhen`, a SQL condition on `r.row_id`; score 1 or 0), and its counters to
+ * match, without running it: the fixture of the regrade and compare scenarios. Written
+ * with triggers off, then the job's counters set from what was written.
+ */
+export async function fillGradedJob(
+  pool: pg.Pool,
+  key: JobKey,
+  passedWhen: string,
+): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('SET session_replication_role = replica');
+    await client.query(
+      `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status) VALUES ($1, $2, $3, 'done')`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+    const inserted = await client.query(
+      `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
+                                status, passed, score, grading)
+       SELECT r.row_id, $1, $2, $3, CASE WHEN ${passedWhen} THEN r.expected_prediction ELSE 'unsure' END,
+              0.1, 'success', ${passedWhen}, CASE WHEN ${passedWhen} THEN 1 ELSE 0 END, '[]'
+         FROM rows r WHERE r.dataset_id = $3`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+    await client.query(
+      `UPDATE modelpromptstatus j
+          SET total = c.n, count = c.n, correct = c.passed, finished_at = now()
+         FROM (SELECT count(*)::int AS n, count(*) FILTER (WHERE passed)::int AS passed
+                 FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3) c
+        WHERE j.model_id = $1 AND j.prompt_id = $2 AND j.dataset_id = $3`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+    return inserted.rowCount ?? 0;
+  } finally {
+    client.release(true);
+  }
+}
+
+/** The regrade's reference: a plain UPDATE setting `passed` on the job's predictions; seconds. */
+export async function timePlainVerdictUpdate(pool: pg.Pool, key: JobKey): Promise<number> {
+  const started = performance.now();
+  await pool.query(
+    `UPDATE predictions SET passed = NOT passed
+      WHERE dataset_id = $3 AND model_id = $1 AND prompt_id = $2 AND status = 'success'`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/** The comparison's reference: one SQL aggregate over the two jobs' pairs; seconds. */
+export async function timePairAggregate(pool: pg.Pool, a: JobKey, b: JobKey): Promise<number> {
+  const started = performance.now();
+  await pool.query(
+    `SELECT count(*) FILTER (WHERE pa.passed AND pb.passed) AS both,
+            count(*) FILTER (WHERE pa.passed AND NOT pb.passed) AS a_only,
+            count(*) FILTER (WHERE NOT pa.passed AND pb.passed) AS b_only,
+            avg(pa.score - pb.score) AS diff
+       FROM predictions pa
+       JOIN predictions pb ON pb.dataset_id = $1 AND pb.model_id = $4 AND pb.prompt_id = $5
+                          AND pb.row_id = pa.row_id
+      WHERE pa.dataset_id = $1 AND pa.model_id = $2 AND pa.prompt_id = $3
+        AND pa.status = 'success' AND pa.passed IS NOT NULL
+        AND pb.status = 'success' AND pb.passed IS NOT NULL`,
+    [a.dataset_id, a.model_id, a.prompt_id, b.model_id, b.prompt_id],
+  );
+  return (performance.now() - started) / 1000;
+}

@@ -44,9 +44,32 @@ export class EvalqApi {
     return result.imported;
   }
 
-  async launch(datasetId: number, modelIds: number[], promptIds: number[]): Promise<JobKey[]> {
-    const body = { dataset_id: datasetId, model_ids: modelIds, prompt_ids: promptIds };
+  async launch(
+    datasetId: number,
+    modelIds: number[],
+    promptIds: number[],
+    assertions?: object[],
+  ): Promise<JobKey[]> {
+    const body = { dataset_id: datasetId, model_ids: modelIds, prompt_ids: promptIds, assertions };
     return (await this.#client.post<{ jobs: JobKey[] }>('/v1/jobs', body)).jobs;
+  }
+
+  /** Asks for a regrade; resolves with how many predictions it has to regrade. */
+  async regrade(key: JobKey, assertions: object[]): Promise<number> {
+    const job = await this.#client.post<{ regrade_remaining: number }>(
+      `${this.jobPath(key)}/regrade`,
+      { assertions },
+    );
+    return job.regrade_remaining;
+  }
+
+  async progress(key: JobKey): Promise<{ regrading: boolean; regrade_remaining: number }> {
+    return this.#client.get(this.jobPath(key));
+  }
+
+  /** GET /v1/compare of two candidates (model/prompt) on a dataset. */
+  async compare(datasetId: number, a: string, b: string): Promise<{ n_paired: number }> {
+    return this.#client.get('/v1/compare', { dataset_id: datasetId, a, b });
   }
 
   jobPath(key: JobKey): string {

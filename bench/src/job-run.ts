@@ -25,6 +25,8 @@ export interface JobRunOptions {
   workerEnv?: Record<string, string>;
   /** Other processes whose CPU per prediction is reported (e.g. a pooler), by name. */
   otherPids?: Record<string, number>;
+  /** The job's assertions; default: equals. */
+  assertions?: object[];
 }
 
 export interface JobRunResult {
@@ -133,7 +135,12 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     const xactBefore = await committedTransactions(ctx.stack.pool);
     const startedAt = Date.now();
     const started = performance.now();
-    const [key] = await ctx.api.launch(job.datasetId, [job.modelId], [job.promptId]);
+    const [key] = await ctx.api.launch(
+      job.datasetId,
+      [job.modelId],
+      [job.promptId],
+      options.assertions,
+    );
     const launched = performance.now();
     const launchedAt = Date.now();
     await waitUntilDone(ctx, key!, 600_000);

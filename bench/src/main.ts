@@ -11,6 +11,7 @@ import { BenchStack } from './bench-stack.js';
 import { EvalqApi } from './evalq-api.js';
 import { describeMachine } from './machine.js';
 import { formatTable } from './report.js';
+import { g1GradingThroughput, g2Regrade, g3Compare } from './scenarios/grading.js';
 import { t5Import } from './scenarios/import.js';
 import { t8QueueLess, t9DemoColdWarm } from './scenarios/local-mode.js';
 import { t7Memory } from './scenarios/memory.js';
@@ -20,7 +21,7 @@ import { t1ZeroLatency, t2LatencyEfficiency, t3Scaling } from './scenarios/throu
 import { t10Fleet } from './scenarios/fleet.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
 
-const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10'];
+const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'G1', 'G2', 'G3'];
 
 const { values } = parseArgs({
   options: {
@@ -68,9 +69,10 @@ try {
   if (selected.has('T8')) await t8QueueLess(ctx);
   if (selected.has('T9')) await t9DemoColdWarm(ctx);
   if (selected.has('T10')) await t10Fleet(ctx);
+  if (selected.has('G1')) await g1GradingThroughput(ctx);
 
   // T4, T6 and T7 work on the big dataset: T5 imports it, or it is inserted directly.
-  const needsBig = ['T4', 'T6', 'T7'].some((id) => selected.has(id));
+  const needsBig = ['T4', 'T6', 'T7', 'G2', 'G3'].some((id) => selected.has(id));
   let bigDataset: number | undefined;
   if (selected.has('T5')) bigDataset = await t5Import(ctx);
   if (needsBig) {
@@ -78,12 +80,16 @@ try {
       bigDataset = await ctx.api.createDataset('bench big');
       await insertRows(stack.pool, bigDataset, ctx.sizes.bigRows);
     }
-    // The big job's model answers after 100 ms: T6 reads its progress while it runs.
-    const slowServer = await stack.startFakeServer(100);
-    const bigJob = await t4Seeding(ctx, bigDataset, slowServer.url);
-    if (selected.has('T6')) await t6ProgressReads(ctx, bigJob, slowServer.url);
-    await stack.stop([slowServer.process]);
-    if (selected.has('T7')) await t7Memory(ctx, bigJob);
+    if (['T4', 'T6', 'T7'].some((id) => selected.has(id))) {
+      // The big job's model answers after 100 ms: T6 reads its progress while it runs.
+      const slowServer = await stack.startFakeServer(100);
+      const bigJob = await t4Seeding(ctx, bigDataset, slowServer.url);
+      if (selected.has('T6')) await t6ProgressReads(ctx, bigJob, slowServer.url);
+      await stack.stop([slowServer.process]);
+      if (selected.has('T7')) await t7Memory(ctx, bigJob);
+    }
+    if (selected.has('G2')) await g2Regrade(ctx, bigDataset);
+    if (selected.has('G3')) await g3Compare(ctx, bigDataset);
   }
   if (!selected.has('T4')) {
     ctx.lines = ctx.lines.filter((line) => line.id !== 'T4');

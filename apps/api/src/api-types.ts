@@ -4,7 +4,9 @@
  * as `import type … from '@evalq/api/types'`, which loads nothing of the server.
  */
 import type { z } from 'zod';
+import type { classification, comparison } from './schemas/comparison.js';
 import type { dataset, datasetRow, importResult } from './schemas/datasets.js';
+import type { assertionResult } from './schemas/grading.js';
 import type { cancelResult, jobKey, launchResult, progress, retryResult } from './schemas/jobs.js';
 import type { model } from './schemas/models.js';
 import type { leaderboard, leaderboardEntry, prediction } from './schemas/predictions.js';
@@ -38,6 +40,9 @@ export type RetryResult = z.output<typeof retryResult>;
 export type Prediction = z.output<typeof prediction>;
 export type LeaderboardEntry = z.output<typeof leaderboardEntry>;
 export type Leaderboard = z.output<typeof leaderboard>;
+export type AssertionResult = z.output<typeof assertionResult>;
+export type Comparison = z.output<typeof comparison>;
+export type ClassificationReport = z.output<typeof classification>;
 export type RunListItem = z.output<typeof runListItem>;
 export type Run = z.output<typeof run>;
 export type RunSummary = z.output<typeof runSummary>;

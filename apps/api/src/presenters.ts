@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import { promptVariables } from './launch/prompt-variables.js';
+import { wilsonInterval } from '@evalq/statistics';
 import type { Dataset, LeaderboardEntry, Model, PredictionRecord, Prompt, Row } from '@evalq/db';
-import { accuracy } from './accuracy.js';
+import { promptVariables } from './launch/prompt-variables.js';
+import { passRate as rateOf } from './pass-rate.js';
 import type { dataset, datasetRow } from './schemas/datasets.js';
 import type { model } from './schemas/models.js';
 import type { leaderboardEntry, prediction } from './schemas/predictions.js';
@@ -15,6 +16,10 @@ export function presentDataset(record: Dataset): z.input<typeof dataset> {
     name: record.name,
     description: record.description,
     row_count: record.row_count,
+    default_assertions: Array.isArray(record.default_assertions)
+      ? (record.default_assertions as Record<string, unknown>[])
+      : null,
+    default_threshold: record.default_threshold,
     created_at: record.created_at.toISOString(),
   };
 }
@@ -61,16 +66,43 @@ export function presentPrompt(record: Prompt): z.input<typeof prompt> {
 }
 
 export function presentPrediction(record: PredictionRecord): z.input<typeof prediction> {
-  return { ...record, created_at: record.created_at.toISOString() };
+  return {
+    ...record,
+    grading: record.grading as z.input<typeof prediction>['grading'],
+    created_at: record.created_at.toISOString(),
+  };
 }
 
-export function presentLeaderboardEntry({
-  done,
-  ...entry
-}: LeaderboardEntry): z.input<typeof leaderboardEntry> {
+/** A leaderboard entry with its rates, its interval and whether it wins its prompt's round table. */
+export function presentLeaderboardEntry(
+  entry: LeaderboardEntry,
+  roundTableWinner: boolean,
+): z.input<typeof leaderboardEntry> {
+  const n = Math.max(entry.succeeded - entry.ungraded, 0);
+  const passRate = rateOf(entry.passed, entry.succeeded, entry.ungraded);
   return {
-    ...entry,
-    n: done,
-    accuracy: accuracy(entry.correct, entry.succeeded),
+    model_id: entry.model_id,
+    prompt_id: entry.prompt_id,
+    model_name: entry.model_name,
+    prompt_text: entry.prompt_text,
+    status: entry.status,
+    total: entry.total,
+    processed: entry.processed,
+    succeeded: entry.succeeded,
+    n,
+    passed: entry.passed,
+    pass_rate: passRate,
+    pass_rate_ci95: wilsonInterval(entry.passed, n),
+    mean_score: entry.mean_score,
+    failed: entry.failed,
+    ungraded: entry.ungraded,
+    regrading: entry.regrade_remaining > 0,
+    accuracy: passRate,
+    correct: entry.passed,
+    round_table_winner: roundTableWinner,
+    latency_p50_s: entry.latency_p50_s,
+    latency_p95_s: entry.latency_p95_s,
+    prompt_tokens: entry.prompt_tokens,
+    completion_tokens: entry.completion_tokens,
   };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { JobRecord } from '@evalq/db';
-import { accuracy } from './accuracy.js';
+import { passRate as rateOf } from './pass-rate.js';
 import type { progress } from './schemas/jobs.js';
 
 export type Progress = z.output<typeof progress>;
@@ -23,6 +23,8 @@ export function toProgress(job: JobRecord): Progress {
   const remaining = Math.max(total - done, 0);
   const inProgress = Math.min(Math.max(job.in_progress, 0), remaining);
 
+  const passRate = rateOf(job.correct, succeeded, job.ungraded);
+
   const until = job.finished_at ?? job.updated_at;
   const elapsedS = job.started_at ? (until.getTime() - job.started_at.getTime()) / 1000 : 0;
   const rate = elapsedS > 0 && done > 0 ? done / elapsedS : null;
@@ -40,7 +42,14 @@ export function toProgress(job: JobRecord): Progress {
     pending: remaining - inProgress,
     percent:
       total > 0 ? Math.min(round((done / total) * 100, 2), 100) : job.status === 'done' ? 100 : 0,
-    accuracy: accuracy(job.correct, succeeded),
+    passed: Math.min(Math.max(job.correct, 0), succeeded),
+    ungraded: Math.min(Math.max(job.ungraded, 0), succeeded),
+    pass_rate: passRate,
+    accuracy: passRate,
+    regrading: job.regrade_remaining > 0,
+    regrade_remaining: Math.max(job.regrade_remaining, 0),
+    assertions: Array.isArray(job.assertions) ? (job.assertions as Record<string, unknown>[]) : [],
+    threshold: job.threshold,
     started_at: job.started_at?.toISOString() ?? null,
     updated_at: job.updated_at.toISOString(),
     finished_at: job.finished_at?.toISOString() ?? null,

@@ -188,7 +188,7 @@ describe('GET /v1/predictions/export', () => {
 });
 
 describe('GET /v1/datasets/:id/leaderboard', () => {
-  it('ranks model × prompt by accuracy with failures, latency and tokens', async () => {
+  it('ranks model × prompt by pass rate with its interval, failures, latency and tokens', async () => {
     const board = await api.get(`/v1/datasets/${dataset_id}/leaderboard`);
     expect(board.status).toBe(200);
     expect(board.body.dataset_id).toBe(dataset_id);
@@ -198,10 +198,15 @@ describe('GET /v1/datasets/:id/leaderboard', () => {
       model_name: 'a',
       prompt_text: 'Q: {{content}}',
       status: 'done',
+      processed: ROWS,
       n: ROWS,
       succeeded: ROWS,
+      passed: ROWS,
       failed: 0,
+      ungraded: 0,
+      pass_rate: 1,
       accuracy: 1,
+      mean_score: 1,
       prompt_tokens: 12 * ROWS,
       completion_tokens: ROWS,
     });
@@ -209,14 +214,32 @@ describe('GET /v1/datasets/:id/leaderboard', () => {
     expect(first.latency_p95_s).toBeCloseTo(0.2);
     expect(second).toMatchObject({
       model_id: modelB,
-      n: ROWS,
+      processed: ROWS,
+      n: 1000,
       succeeded: 1000,
       failed: 200,
+      passed: 500,
+      pass_rate: 0.5,
       accuracy: 0.5,
+      mean_score: 0.5,
       prompt_tokens: null,
       completion_tokens: null,
     });
     expect(second.latency_p50_s).toBeCloseTo(0.1);
+    // Wilson 95%, written out: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)
+    const wilson = (p: number, n: number) => {
+      const z = 1.96;
+      const center = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+      const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+      return [center - half, Math.min(1, center + half)];
+    };
+    expect(second.pass_rate_ci95[0]).toBeCloseTo(wilson(0.5, 1000)[0]!, 12);
+    expect(second.pass_rate_ci95[1]).toBeCloseTo(wilson(0.5, 1000)[1]!, 12);
+    expect(first.pass_rate_ci95[0]).toBeCloseTo(wilson(1, ROWS)[0]!, 12);
+    expect(first.pass_rate_ci95[1]).toBeCloseTo(1, 12);
+    // Same prompt, 1,000 paired rows: A passes all, B 500 of them. McNemar p ≈ 0: A wins.
+    expect(first.round_table_winner).toBe(true);
+    expect(second.round_table_winner).toBe(false);
     expect((await api.get('/v1/datasets/999999/leaderboard')).status).toBe(404);
   });
 });

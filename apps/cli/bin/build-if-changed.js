@@ -23,7 +23,9 @@ export function buildIfChanged(root = ROOT) {
   if (built !== undefined && existsSync(cli) && newest <= built) return;
   // A file saved while tsc runs is newer than this, so the next command builds again
   // (and one dated in the future does not make every command build).
-  const stampedAt = new Date(Math.max(Date.now(), newest));
+  // Rounded up: a Date keeps whole milliseconds, and a source's mtimeMs may carry a
+  // fraction (1733137000122.9999) that would leave it "newer" than its own build.
+  const stampedAt = new Date(Math.ceil(Math.max(Date.now(), newest)));
   process.stderr.write('evalq: building (sources changed since the last build)…\n');
   const result = spawnSync(
     process.execPath,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 /** Commander parsers that turn a bad value into a message naming what was expected. */
@@ -70,10 +71,56 @@ export function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function jsonArray(value: string): unknown[] {
-  const parsed = parseJson(value, 'a JSON array');
+/**
+ * An assertion list (docs/grading.md) as JSON, or `@file` naming a JSON file. Only the
+ * JSON is checked here; the API validates the list and names any assertion at fault.
+ */
+export function assertionList(value: string): unknown[] {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read ${value.slice(1)}: ${(error as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `expected a JSON array of assertions: ${(error as Error).message}`,
+    );
+  }
   if (!Array.isArray(parsed)) {
-    throw new InvalidArgumentError('expected a JSON array, e.g. \'[{"type": "equals"}]\'');
+    throw new InvalidArgumentError(
+      'expected a JSON array of assertions, e.g. \'[{"type": "contains"}, {"type": "latency", "value": 2}]\'',
+    );
   }
   return parsed;
+}
+
+export function ratio(value: string): number {
+  const n = number(value);
+  if (n < 0 || n > 1)
+    throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
+  return n;
+}
+
+/**
+ * A candidate of a comparison: `<model>/<prompt>`, each an id or a name (`3/7`,
+ * `fake-gpt/classify@production`). Split at the last `/`: model names often hold one
+ * (`meta-llama/Llama-3`), prompt references do not. resolve-names.ts turns it into ids.
+ */
+export function candidate(value: string): { model: string; prompt: string } {
+  const text = value.trim();
+  const slash = text.lastIndexOf('/');
+  const model = text.slice(0, slash).trim();
+  const prompt = text.slice(slash + 1).trim();
+  if (slash < 0 || model === '' || prompt === '') {
+    throw new InvalidArgumentError(
+      `expected a candidate as model/prompt (ids or names), e.g. 3/7 or fake-gpt/classify@production, got "${value}"`,
+    );
+  }
+  return { model, prompt };
 }

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerApi } from './commands/api.js';
+import { registerClassification } from './commands/classification.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerJobActions } from './commands/job-actions.js';
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerResults(program);
   registerLeaderboard(program);
+  registerCompare(program);
+  registerClassification(program);
   registerJobActions(program);
   registerDemo(program);
   registerServe(program);

@@ -41,6 +41,18 @@ export class NameResolver {
     return Promise.all(references.map((reference) => this.prompt(reference)));
   }
 
+  /** A candidate (model × prompt) as parse-options.ts's `candidate` reads it. */
+  async candidate(reference: {
+    model: string;
+    prompt: string;
+  }): Promise<{ model_id: number; prompt_id: number }> {
+    const [model_id, prompt_id] = await Promise.all([
+      this.model(reference.model),
+      this.prompt(reference.prompt),
+    ]);
+    return { model_id, prompt_id };
+  }
+
   private async byName<T>(
     what: string,
     path: string,

@@ -1,39 +1,36 @@
 import type { Run } from '@evalq/api/types';
 import type { CandidateNames } from './candidate-names.js';
-import { formatTable, percent } from './table.js';
+import { formatLeaderboard } from './leaderboard-table.js';
 
-/** A completed run's summary for the terminal: leaderboard, comparisons, best model per prompt. */
+/**
+ * A completed run's summary for the terminal: its leaderboard (pass rates with their
+ * intervals), the paired comparisons, and each prompt's round-table winner.
+ */
 export function formatRunSummary(
   summary: NonNullable<Run['summary']>,
   names: CandidateNames,
 ): string {
-  const board = formatTable(
-    ['#', 'MODEL', 'PROMPT', 'N', 'ACCURACY', 'FAILED', 'P50 S', 'BEST'],
-    summary.leaderboard.map((row, i) => [
-      i + 1,
-      row.model_name ?? names.model(row.model_id),
-      row.prompt_label,
-      row.n,
-      percent(row.accuracy),
-      row.failed,
-      row.latency_p50_s === null ? '' : row.latency_p50_s.toFixed(3),
-      row.round_table_winner ? '★' : '',
-    ]),
-  );
+  const board = formatLeaderboard(summary.leaderboard, (entry) => entry.prompt_label);
   const comparisons = summary.comparisons.map((c) => {
-    const verdict =
-      c.winner === null ? 'tie' : `${names.candidate(c.winner === 'a' ? c.a : c.b)} ahead`;
-    return `  ${names.candidate(c.a)} vs ${names.candidate(c.b)}: ${percent(c.a_accuracy) || '-'} vs ${percent(c.b_accuracy) || '-'} (${verdict})`;
+    const ci = c.score_diff_ci95;
+    return (
+      `  ${names.candidate(c.a)} vs ${names.candidate(c.b)}: ` +
+      `${c.a_only} vs ${c.b_only} rows won of ${c.n_paired} paired, McNemar p = ${c.mcnemar_p.toPrecision(2)}` +
+      (ci ? `, score A − B ${ci[0].toFixed(3)} to ${ci[1].toFixed(3)}` : '') +
+      ` → ${c.winner === null ? 'no significant difference' : `${names.candidate(c.winner === 'a' ? c.a : c.b)} wins`}`
+    );
   });
   const winners = summary.winners.map(
     (w) =>
-      `  ${names.prompt(w.prompt_id)}: ${w.model_id === null ? 'no single best model' : names.model(w.model_id)}`,
+      `  ${names.prompt(w.prompt_id)}: ${w.model_id === null ? 'no model is significantly better than the rest' : names.model(w.model_id)}`,
   );
   return [
-    `Leaderboard (by ${summary.basis}; ★ best model of its prompt):`,
+    'Leaderboard (pass rate with its 95% interval; ★ the round-table winner of its prompt):',
     board,
-    ...(comparisons.length > 0 ? ['Comparisons:', ...comparisons] : []),
-    'Best model per prompt:',
+    ...(comparisons.length > 0
+      ? ['Comparisons (same rows, exact McNemar test):', ...comparisons]
+      : []),
+    'Winner per prompt:',
     ...winners,
   ].join('\n');
 }

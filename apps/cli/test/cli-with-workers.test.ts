@@ -150,6 +150,7 @@ describe('evalq with real workers', () => {
       .trim()
       .split('\n')
       .slice(1)
+      .filter((line) => /^\d/.test(line))
       .map((line) => /^\d+\s+\d+ (mock-\w+)\s.*\sdone\s+120\s+([\d.]+)%/.exec(line));
     expect(entries.every(Boolean), board).toBe(true);
     expect(entries.map((m) => m![1]).sort()).toEqual([
@@ -165,6 +166,59 @@ describe('evalq with real workers', () => {
       [dataset],
     );
     expect(stored!.n).toBe(4 * ROWS);
+  });
+
+  it('grades with the launch assertions, then regrades in the workers without calling the model again', async () => {
+    const dataset = (await api.post('/v1/datasets', { name: 'regraded' })).body.dataset_id;
+    await api.post(
+      `/v1/datasets/${dataset}/rows`,
+      Array.from({ length: 40 }, (_, i) => ({
+        content: `What is ${i} + ${i}?`,
+        expected_prediction: String(2 * i),
+      })),
+    );
+    const model = (await api.post('/v1/models', { name: 'mock-big', source: 'mock' })).body
+      .model_id;
+    const prompt = (await api.post('/v1/prompts', { text: 'Answer: {{content}}' })).body.prompt_id;
+    const job = `${model}/${prompt}/${dataset}`;
+    await ok([
+      'launch',
+      '--dataset',
+      String(dataset),
+      '--models',
+      String(model),
+      '--prompts',
+      String(prompt),
+      '--assertions',
+      '[{"type": "number"}]',
+      '--watch',
+    ]);
+    const graded = (await api.get(`/v1/jobs/${job}`)).body;
+    expect(graded).toMatchObject({ status: 'done', done: 40, ungraded: 0, regrading: false });
+    const outputs = await api.t.query<{ prediction: string; passed: boolean }>(
+      'SELECT prediction, passed FROM predictions WHERE dataset_id = $1 ORDER BY row_id',
+      [dataset],
+    );
+    expect(graded.passed).toBe(outputs.filter((o) => o.passed).length);
+
+    // Regrade: every output is non-empty text, so a pattern of any character passes all.
+    await ok(['regrade', job, '--assertions', '[{"type": "regex", "value": "."}]']);
+    const deadline = Date.now() + 30_000;
+    let progress = (await api.get(`/v1/jobs/${job}`)).body;
+    while (progress.regrading && Date.now() < deadline) {
+      await sleep(100);
+      progress = (await api.get(`/v1/jobs/${job}`)).body;
+    }
+    expect(progress).toMatchObject({ regrading: false, passed: 40, pass_rate: 1, ungraded: 0 });
+    // The same outputs, new verdicts: the model was not called again.
+    const after = await api.t.query<{ prediction: string; passed: boolean }>(
+      'SELECT prediction, passed FROM predictions WHERE dataset_id = $1 ORDER BY row_id',
+      [dataset],
+    );
+    expect(after.map((o) => o.prediction)).toEqual(outputs.map((o) => o.prediction));
+    expect((await ok(['results', '--job', job, '--verdict', 'wrong'])).trim()).toBe(
+      'no predictions match',
+    );
   });
 
   it('cancels a running job: its status rows and predictions go, and the workers store nothing more for it', async () => {

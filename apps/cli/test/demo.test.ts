@@ -115,7 +115,7 @@ function leaderboardRows(
 ): { model: string; status: string; n: number; accuracy: number }[] {
   const lines = stdout.split('\n');
   const header = lines.findIndex((line) =>
-    /^#\s+MODEL\s+PROMPT\s+STATUS\s+N\s+ACCURACY/.test(line),
+    /^#\s+MODEL\s+PROMPT\s+STATUS\s+N\s+PASS RATE/.test(line),
   );
   expect(header, stdout).toBeGreaterThan(-1);
   const rows = [];

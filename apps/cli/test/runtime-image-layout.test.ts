@@ -46,9 +46,19 @@ let api: ChildProcess | undefined;
 /** The Dockerfile's runtime stage, as a folder. */
 async function layOutImage(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'evalq-image-'));
-  const dropped = new Set(['node_modules', 'src', 'test']);
-  const filter = (source: string) =>
-    !dropped.has(basename(source)) && !source.endsWith('.map') && !source.endsWith('.tsbuildinfo');
+  const dropped = new Set(['src', 'test']);
+  // A workspace's own node_modules (a version that could not be hoisted, e.g. ajv 8
+  // beside eslint's ajv 6) is part of the image, as `COPY … /app/packages` copies it.
+  const workspaceModules = /^(packages|apps)\/[^/]+\/node_modules(\/|$)/;
+  const filter = (source: string) => {
+    const relative = source.slice(repo.length);
+    if (basename(source) === 'node_modules' || relative.includes('/node_modules/')) {
+      return workspaceModules.test(relative);
+    }
+    return (
+      !dropped.has(basename(source)) && !source.endsWith('.map') && !source.endsWith('.tsbuildinfo')
+    );
+  };
   await cp(join(repo, 'package.json'), join(dir, 'package.json'));
   await cp(join(repo, 'migrations'), join(dir, 'migrations'), { recursive: true });
   for (const folder of ['packages', 'apps']) {
@@ -108,8 +118,9 @@ describe('the runtime image layout (no src/, no tests, no source maps)', () => {
   it('has no TypeScript sources left to lean on', async () => {
     const { stdout } = await run('find', [
       image,
-      '-path',
-      `${image}/node_modules`,
+      // Dependencies (the root's and a workspace's own) may ship sources; evalq's may not.
+      '-name',
+      'node_modules',
       '-prune',
       '-o',
       '-name',

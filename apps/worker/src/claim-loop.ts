@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
-import { claimRows, markJobRunning, type Database } from '@evalq/db';
+import { claimRows, type Database } from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
 import type { JobCatalog } from './job-catalog.js';
 import type { JobEntry, JobRotation } from './job-rotation.js';
@@ -141,7 +141,7 @@ export class ClaimLoop {
         entry.key,
         grant.granted,
         this.#o.workerId,
-        context.prompt.usesRowVariables,
+        context.prompt.usesInput || context.grading.usesInput,
       );
       this.#dbFailures = 0;
     } catch (error) {
@@ -155,16 +155,8 @@ export class ClaimLoop {
 
     metrics.rowsClaimed.inc(rows.length);
     log.debug({ rows: rows.length }, 'rows claimed');
-    if (entry.status !== 'running') {
-      rotation.setStatus(entry, 'running');
-      markJobRunning(this.#o.db, entry.key).catch((error: unknown) => {
-        rotation.setStatus(entry, 'unknown');
-        log.warn(
-          { err: errorSummary(error) },
-          'could not mark the job running (its first prediction will)',
-        );
-      });
-    }
+    // The claim itself made the job running (a trigger on predictionstatus, 0006).
+    if (entry.status !== 'running') rotation.setStatus(entry, 'running');
     const works: RowWork[] = rows.map((row, index) => {
       const permit = grant.permits[index];
       return {
@@ -175,11 +167,7 @@ export class ClaimLoop {
           claim_attempt: row.claim_attempt,
         },
         datasetId: entry.key.dataset_id,
-        row: {
-          content: row.content,
-          expected: row.expected_prediction ?? '',
-          input: row.input ?? {},
-        },
+        row: { content: row.content, expected: row.expected_prediction, input: row.input ?? {} },
         context,
         firstPermit: { granted: 1, waitMs: 0, permits: permit === undefined ? [] : [permit] },
         log,

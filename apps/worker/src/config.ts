@@ -37,6 +37,10 @@ export const workerConfigEnv = workerEnv.extend({
   RETRY_BASE_DELAY_MS: envInteger(1, 600_000).default(500),
   /** Cap of the retry delay (a longer Retry-After still wins). */
   RETRY_MAX_DELAY_MS: envInteger(1, 3_600_000).default(30_000),
+  /** Stored predictions regraded per statement (assertions without judges). */
+  REGRADE_BATCH_SIZE: envInteger(1, 100_000).default(5_000),
+  /** How often a worker looks for regrades to do when it found none. */
+  REGRADE_IDLE_MS: envInteger(10, 3_600_000).default(1_000),
   /** PostgreSQL connections this worker may open. */
   DATABASE_POOL_SIZE: envInteger(2, 200).default(10),
   /** Ollama server for models with source/library ollama and no config.base_url. */
@@ -73,6 +77,8 @@ export interface WorkerConfig {
   finishBatchSize: number;
   finishFlushMs: number;
   reconcileIntervalMs: number;
+  regradeBatchSize: number;
+  regradeIdleMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   poolSize: number;
@@ -103,6 +109,8 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Read
     finishBatchSize: e.FINISH_BATCH_SIZE,
     finishFlushMs: e.FINISH_FLUSH_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    regradeBatchSize: e.REGRADE_BATCH_SIZE,
+    regradeIdleMs: e.REGRADE_IDLE_MS,
     retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
     retryMaxDelayMs: e.RETRY_MAX_DELAY_MS,
     poolSize: e.DATABASE_POOL_SIZE,

@@ -12,6 +12,7 @@ import { dbBackoffMs } from './db-backoff.js';
 import { errorSummary } from './error-summary.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { ResultSink } from './result-sink.js';
+import { NO_VERDICT } from './row-grading.js';
 
 export interface FinishBufferOptions {
   db: Kysely<Database>;
@@ -188,6 +189,8 @@ export class FinishBuffer implements ResultSink {
         error: `storage: the answer could not be stored (${message})`,
         prompt_tokens: null,
         completion_tokens: null,
+        // A failed call has no verdict (the database refuses one).
+        ...NO_VERDICT,
       },
     ]);
   }

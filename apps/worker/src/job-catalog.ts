@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
-import { coerceError, SECOND, type JobKey, type Logger } from '@evalq/core';
-import { loadModels, loadPrompts, type Database, type ModelForWorker } from '@evalq/db';
+import { coerceError, formatJobKey, SECOND, type JobKey, type Logger } from '@evalq/core';
+import {
+  loadJobGradings,
+  loadModels,
+  loadPrompts,
+  type Database,
+  type ModelForWorker,
+} from '@evalq/db';
 import {
   callSettings,
   createModelClient,
@@ -9,6 +15,7 @@ import {
   type Environment,
   type ModelClient,
 } from '@evalq/providers';
+import { compileJobGrading, type JobGrading } from './job-grading.js';
 import type { ModelLimits } from './limits/call-limits.js';
 import { buildPromptContext, type PromptContext } from './prompt-context.js';
 
@@ -27,6 +34,8 @@ export interface ModelContext {
 export interface JobContext {
   model: ModelContext;
   prompt: PromptContext;
+  /** The job's assertions, compiled (job-grading.ts). */
+  grading: JobGrading;
 }
 
 export interface JobCatalogOptions {
@@ -45,6 +54,7 @@ export class JobCatalog {
   readonly #log: Logger;
   readonly #models = new Map<number, ModelContext>();
   readonly #prompts = new Map<number, PromptContext>();
+  readonly #gradings = new Map<string, JobGrading>();
 
   constructor(db: Kysely<Database>, options: JobCatalogOptions, log: Logger) {
     this.#db = db;
@@ -52,29 +62,56 @@ export class JobCatalog {
     this.#log = log;
   }
 
-  /** The job's model and prompt when both are loaded. */
+  /** The job's model, prompt and grading when all are loaded. */
   cached(job: JobKey): JobContext | undefined {
     const model = this.#models.get(job.model_id);
     const prompt = this.#prompts.get(job.prompt_id);
-    return model && prompt ? { model, prompt } : undefined;
+    const grading = this.#gradings.get(formatJobKey(job));
+    return model && prompt && grading ? { model, prompt, grading } : undefined;
   }
 
-  /** The job's model and prompt, loading what is missing; undefined if either no longer exists. */
+  /** The job's model, prompt and grading, loading what is missing; undefined if one no longer exists. */
   async ensure(job: JobKey): Promise<JobContext | undefined> {
     const cached = this.cached(job);
     if (cached) return cached;
     if (!this.#models.has(job.model_id)) await this.refreshModels([job.model_id]);
     if (!this.#prompts.has(job.prompt_id)) await this.loadPrompts([job.prompt_id]);
+    if (!this.#gradings.has(formatJobKey(job))) await this.refreshGradings([job]);
     return this.cached(job);
   }
 
-  /** Re-reads these models (and loads missing prompts of these jobs). */
+  /** A model by id (a judge), loading it when missing; undefined if it does not exist. */
+  async model(modelId: number): Promise<ModelContext | undefined> {
+    if (!this.#models.has(modelId)) await this.refreshModels([modelId]);
+    return this.#models.get(modelId);
+  }
+
+  /** Re-reads these models and the jobs' gradings (and loads missing prompts of these jobs). */
   async refresh(jobs: readonly JobKey[]): Promise<void> {
-    await this.refreshModels([...new Set(jobs.map((job) => job.model_id))]);
+    await this.refreshGradings(jobs);
+    const judges = jobs.flatMap(
+      (job) => this.#gradings.get(formatJobKey(job))?.judgeModelIds ?? [],
+    );
+    await this.refreshModels([...new Set([...jobs.map((job) => job.model_id), ...judges])]);
     const missing = [...new Set(jobs.map((job) => job.prompt_id))].filter(
       (id) => !this.#prompts.has(id),
     );
     await this.loadPrompts(missing);
+  }
+
+  /**
+   * Re-reads the jobs' assertions. A list is compiled again only when its version
+   * changed (a regrade), so a reconcile costs one small query.
+   */
+  async refreshGradings(jobs: readonly JobKey[]): Promise<void> {
+    for (const stored of await loadJobGradings(this.#db, jobs)) {
+      const id = formatJobKey(stored);
+      if (this.#gradings.get(id)?.version === stored.grading_version) continue;
+      const grading = compileJobGrading(stored);
+      if (grading.problem)
+        this.#log.error({ job: id, problem: grading.problem }, 'job cannot be graded');
+      this.#gradings.set(id, grading);
+    }
   }
 
   async refreshModels(modelIds: readonly number[]): Promise<void> {

@@ -15,6 +15,7 @@ export interface WorkerMetrics {
   rowsReclaimed: Counter;
   rowsReleased: Counter;
   dbErrors: Counter<'operation'>;
+  predictionsRegraded: Counter;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -89,6 +90,11 @@ export function createWorkerMetrics(): WorkerMetrics {
       name: 'evalq_worker_db_errors_total',
       help: 'PostgreSQL operations that failed and were retried, by operation.',
       labelNames: ['operation'],
+      registers,
+    }),
+    predictionsRegraded: new Counter({
+      name: 'evalq_worker_predictions_regraded_total',
+      help: 'Stored predictions this worker gave a new verdict (regrades).',
       registers,
     }),
   };

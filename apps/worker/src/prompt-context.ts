@@ -6,6 +6,7 @@ import {
   type RenderedPrompt,
   type RowVariables,
   type SamplingSettings,
+  usesInputVariables,
 } from '@evalq/providers';
 
 /** A prompt as the worker runs it: compiled once, rendered per row. */
@@ -15,8 +16,8 @@ export interface PromptContext {
   readonly template: string;
   /** The prompt's model_defaults: over the model config's temperature and max_tokens. */
   readonly sampling: SamplingSettings;
-  /** Whether rendering needs each row's label and input (the claim fetches them then). */
-  readonly usesRowVariables: boolean;
+  /** Whether rendering needs each row's input (the claim fetches it then). */
+  readonly usesInput: boolean;
   /** Undefined when the prompt cannot be rendered at all; its rows fail with the reason. */
   readonly problem: string | undefined;
   /** Throws (MissingVariableError) for a row without a variable the prompt uses. */
@@ -39,7 +40,7 @@ export function buildPromptContext(prompt: PromptForWorker): PromptContext {
     return {
       ...base,
       sampling: sampling.data,
-      usesRowVariables: compiled.variables.some((variable) => variable !== 'content'),
+      usesInput: usesInputVariables(compiled.variables),
       problem: undefined,
       render: (row) => compiled.render(row),
     };
@@ -48,7 +49,7 @@ export function buildPromptContext(prompt: PromptForWorker): PromptContext {
     return {
       ...base,
       sampling: {},
-      usesRowVariables: false,
+      usesInput: false,
       problem,
       render: () => {
         throw new Error(problem);

@@ -28,6 +28,9 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { NotifyWakeups } from './notify-wakeups.js';
 import { QueueWakeups } from './queue-wakeups.js';
 import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
+import { createJudgeCall } from './judge-call.js';
+import type { ModelCallDeps } from './model-call.js';
+import { RegradeLoop } from './regrade-loop.js';
 import { callRow } from './row-call.js';
 import { RowDispatcher } from './row-dispatcher.js';
 import { WakeSignal } from './wake-signal.js';
@@ -114,7 +117,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
   const limits: CallLimits = redis
     ? new RedisCallLimits(redis, config.queuePrefix, log, { onWait })
     : new PostgresCallLimits(db, log, { onWait });
-  const wakeups: JobWakeups =
+  const sourceWakeups: JobWakeups =
     config.redisUrl === undefined
       ? new NotifyWakeups({
           databaseUrl: config.databaseDirectUrl,
@@ -127,6 +130,16 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
           workerId: config.workerId,
           log,
         });
+  // A hint (a launch, a regrade request) also wakes the regrade loop.
+  const regradeWake = new WakeSignal();
+  const wakeups: JobWakeups = {
+    start: (hint) =>
+      sourceWakeups.start((key, source) => {
+        regradeWake.notify();
+        hint(key, source);
+      }),
+    close: () => sourceWakeups.close(),
+  };
 
   const rotation = new JobRotation();
   const catalog = new JobCatalog(db, { env: options.env, ollamaHost: config.ollamaHost }, log);
@@ -144,16 +157,22 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
       wake.notify();
     },
   });
+  // Every model call, candidate or judge, is made with these (model-call.ts).
+  const callDeps = (signal: AbortSignal): ModelCallDeps => ({
+    limits,
+    metrics,
+    retryBaseDelayMs: config.retryBaseDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs,
+    signal,
+  });
+  const judgeModel = (modelId: number) => catalog.model(modelId);
   const dispatcher = new RowDispatcher({
     concurrency: config.concurrency,
     prefetch: config.prefetch,
     callRow: (work, signal) =>
       callRow(work, {
-        limits,
-        metrics,
-        retryBaseDelayMs: config.retryBaseDelayMs,
-        retryMaxDelayMs: config.retryMaxDelayMs,
-        signal,
+        ...callDeps(signal),
+        judge: createJudgeCall(judgeModel, callDeps(signal), work.log),
       }),
     results: finish,
     held,
@@ -199,6 +218,20 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     requestReconcile: (reason) => discovery.requestReconcile(reason),
   });
 
+  const stopRegrading = new AbortController();
+  const regrades = new RegradeLoop({
+    db,
+    batchSize: config.regradeBatchSize,
+    judgeBatchSize: config.concurrency,
+    leaseSeconds: config.leaseSeconds,
+    idleMs: config.regradeIdleMs,
+    wake: regradeWake,
+    judge: createJudgeCall(judgeModel, callDeps(stopRegrading.signal), log),
+    signal: stopRegrading.signal,
+    metrics,
+    log,
+  });
+
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
   ];
@@ -233,6 +266,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     { name: 'discovery', run: () => discovery.start() },
     { name: 'lease keeper', run: () => leases.start() },
     { name: 'claim loop', run: () => claims.start() },
+    { name: 'regrade loop', run: () => regrades.start() },
   ];
 
   // Set when the results start being stored: that and handing claims back share it.
@@ -241,6 +275,14 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     // Closing the queue connections may take a while: it runs during the next steps.
     { name: 'discovery: stop finding jobs', run: () => discovery.beginClose() },
     { name: 'claim loop', run: () => claims.stop() },
+    {
+      name: 'regrade loop: finish the batch in progress',
+      run: () => {
+        stopRegrading.abort();
+        return regrades.stop();
+      },
+      timeoutMs: config.shutdownGraceMs + 5 * SECOND,
+    },
     {
       name: 'dispatcher: start no more calls',
       run: () => ({ notStarted: dispatcher.stopAccepting() }),

@@ -83,15 +83,26 @@ export async function createJob(
   };
 }
 
-/** Launches a job the way the API does: insert it (the trigger seeds its rows), then enqueue it. */
+/**
+ * Launches a job the way the API does: insert it (the trigger seeds its rows) with its
+ * assertions (default: equals), then enqueue it.
+ */
 export async function launchJob(
   t: TestDatabase,
   key: JobKey,
   prefix: string | undefined,
+  grading: { assertions?: object[]; threshold?: number } = {},
 ): Promise<void> {
   await t.query(
-    `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status) VALUES ($1, $2, $3, 'pending')`,
-    [key.model_id, key.prompt_id, key.dataset_id],
+    `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, assertions, threshold)
+     VALUES ($1, $2, $3, 'pending', $4, $5)`,
+    [
+      key.model_id,
+      key.prompt_id,
+      key.dataset_id,
+      JSON.stringify(grading.assertions ?? [{ type: 'equals' }]),
+      grading.threshold ?? null,
+    ],
   );
   if (prefix === undefined) return;
   const queue = createJobQueue({ url: TEST_REDIS_URL }, prefix);
@@ -108,11 +119,13 @@ export interface JobState {
   total: number;
   failed: number;
   correct: number;
+  ungraded: number;
+  regrade_remaining: number;
 }
 
 export async function jobState(t: TestDatabase, key: JobKey): Promise<JobState> {
   const [row] = await t.query<JobState>(
-    `SELECT status, count, total, failed, correct FROM modelpromptstatus
+    `SELECT status, count, total, failed, correct, ungraded, regrade_remaining FROM modelpromptstatus
      WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
     [key.model_id, key.prompt_id, key.dataset_id],
   );

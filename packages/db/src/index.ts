@@ -36,3 +36,6 @@ export * from './queries/health.js';
 export { probeDatabaseServer, type ServerProbe } from './server-probe.js';
 export * from './queries/call-limits.js';
 export * from './queries/job-announcements.js';
+export * from './queries/paired-verdicts.js';
+export * from './queries/label-pairs.js';
+export * from './queries/regrades.js';

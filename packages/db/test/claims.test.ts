@@ -6,7 +6,6 @@ import {
   listRunnableJobs,
   loadModels,
   loadPrompts,
-  markJobRunning,
   reclaimExpiredClaims,
   releaseClaims,
   type ClaimedRow,
@@ -64,6 +63,10 @@ function results(key: JobKey, rows: ClaimedRow[], prediction = 'label'): Finishe
     attempts: 1,
     prompt_tokens: 3,
     completion_tokens: 1,
+    passed: prediction === 'label',
+    score: prediction === 'label' ? 1 : 0,
+    grading: JSON.stringify([{ type: 'equals', pass: prediction === 'label' }]),
+    grading_version: 0,
   }));
 }
 
@@ -234,6 +237,9 @@ describe('finishRows', () => {
         attempts: 1,
         prompt_tokens: null,
         completion_tokens: null,
+        passed: null,
+        score: null,
+        grading: null,
       },
     ]);
     const [stored] = await t.query<{ prediction: string; status: string; error: string }>(
@@ -303,12 +309,12 @@ describe('heartbeat, reclaim and release', () => {
 });
 
 describe('worker job queries', () => {
-  it('lists jobs not done, marks a pending job running once, and loads models and prompts', async () => {
+  it('lists jobs not done, makes a job running at its first claim only, and loads models and prompts', async () => {
     const key = await newJob(2);
     const runnable = await listRunnableJobs(t.db);
     expect(runnable).toContainEqual({ ...key, status: 'pending' });
-    expect(await markJobRunning(t.db, key)).toBe(true);
-    expect(await markJobRunning(t.db, key)).toBe(false);
+    const first = await claimRows(t.db, key, 1, 'w1');
+    const second = await claimRows(t.db, key, 1, 'w2');
     const log = await t.query<{ previous_status: string | null; status: string }>(
       'SELECT previous_status, status FROM status_update_log WHERE model_id = $1 ORDER BY id',
       [key.model_id],
@@ -317,8 +323,8 @@ describe('worker job queries', () => {
       { previous_status: null, status: 'pending' },
       { previous_status: 'pending', status: 'running' },
     ]);
-    const rows = await claimRows(t.db, key, 2, 'w');
-    await finishRows(t.db, 'w', results(key, rows));
+    await finishRows(t.db, 'w1', results(key, first));
+    await finishRows(t.db, 'w2', results(key, second));
     expect((await listRunnableJobs(t.db)).filter((j) => j.model_id === key.model_id)).toEqual([]);
 
     const [model] = await loadModels(t.db, [key.model_id]);
@@ -337,5 +343,35 @@ describe('worker job queries', () => {
         model_defaults: {},
       },
     ]);
+  });
+});
+
+describe('finishing with verdicts', () => {
+  it('stores each verdict with its prediction and counts it in the same statement', async () => {
+    const key = await newJob(3);
+    const rows = await claimRows(t.db, key, 3, 'w');
+    const [right, wrong, ungraded] = results(key, rows);
+    await finishRows(t.db, 'w', [
+      right!,
+      { ...wrong!, prediction: 'other', passed: false, score: 0.25 },
+      { ...ungraded!, passed: null, score: null, grading: '[{"error": "judge failed"}]' },
+    ]);
+    const stored = await t.query<{
+      passed: boolean | null;
+      score: number | null;
+      grading: unknown;
+    }>('SELECT passed, score, grading FROM predictions WHERE model_id = $1 ORDER BY row_id', [
+      key.model_id,
+    ]);
+    expect(stored).toEqual([
+      { passed: true, score: 1, grading: [{ type: 'equals', pass: true }] },
+      { passed: false, score: 0.25, grading: [{ type: 'equals', pass: true }] },
+      { passed: null, score: null, grading: [{ error: 'judge failed' }] },
+    ]);
+    const [job] = await t.query<{ correct: number; ungraded: number; status: string }>(
+      'SELECT correct, ungraded, status FROM modelpromptstatus WHERE model_id = $1',
+      [key.model_id],
+    );
+    expect(job).toEqual({ correct: 1, ungraded: 1, status: 'done' });
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@evalq/testing';
 
-// Each of the four documented triggers (and the added status log), driven through
+// Each of the four documented triggers and the added ones (status log, counting of
+// deleted and regraded predictions, regrade start, job start on claim), driven through
 // plain SQL with no application code in between, as docs/triggers.md promises.
 
 let t: TestDatabase;
@@ -18,6 +19,8 @@ interface Job {
   total: number;
   failed: number;
   correct: number;
+  ungraded: number;
+  regrade_remaining: number;
   started_at: Date | null;
   finished_at: Date | null;
 }
@@ -54,7 +57,8 @@ async function launch(model_id: number, prompt_id: number, dataset_id: number): 
 
 async function job(model_id: number, prompt_id: number, dataset_id: number): Promise<Job> {
   const [row] = await t.query<Job>(
-    `SELECT status, count, total, failed, correct, started_at, finished_at FROM modelpromptstatus
+    `SELECT status, count, total, failed, correct, ungraded, regrade_remaining, started_at, finished_at
+       FROM modelpromptstatus
      WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
     [model_id, prompt_id, dataset_id],
   );
@@ -84,6 +88,22 @@ async function predict(
     [rows, key.model_id, key.prompt_id, key.dataset_id, outcome, rows.map(prediction)],
   );
   return result.rowCount ?? 0;
+}
+
+/** Stores successful predictions with the given verdicts, as a grading worker does. */
+async function storeVerdicts(
+  key: { model_id: number; prompt_id: number; dataset_id: number },
+  rows: number[],
+  verdicts: (boolean | null)[],
+  gradingVersion = 0,
+): Promise<void> {
+  await t.query(
+    `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
+                              status, passed, score, grading_version)
+     SELECT r, $2, $3, $4, 'out', 0.01, 'success', v, CASE WHEN v THEN 1 WHEN NOT v THEN 0 END, $6
+       FROM unnest($1::int[], $5::boolean[]) AS u(r, v)`,
+    [rows, key.model_id, key.prompt_id, key.dataset_id, verdicts, gradingVersion],
+  );
 }
 
 describe('after_insert_model_prompt_status (seed)', () => {
@@ -248,25 +268,28 @@ describe('predictions_after_insert (count and done)', () => {
     });
   });
 
-  it('counts correct answers with whitespace trimmed and case ignored, successes only', async () => {
-    const dataset_id = await newDataset(4, (i) => ['Positive', 'negative', 'neutral', 'x'][i - 1]!);
+  it('counts the stored verdicts: passed as correct, no verdict as ungraded, failures as neither', async () => {
+    const dataset_id = await newDataset(5);
     const { model_id, prompt_id } = await newModelAndPrompt();
     const key = { model_id, prompt_id, dataset_id };
     await launch(model_id, prompt_id, dataset_id);
     const ids = await rowIds(dataset_id);
-    const answers = new Map([
-      [ids[0]!, '  positive\n'], // correct
-      [ids[1]!, 'NEGATIVE'], // correct
-      [ids[2]!, 'positive'], // wrong
-    ]);
-    await predict(key, ids.slice(0, 3), 'success', (row) => answers.get(row)!);
-    await predict(key, [ids[3]!], 'failed', () => 'x'); // equal to the label, but failed
+    await storeVerdicts(key, ids.slice(0, 4), [true, false, null, true]);
+    await predict(key, [ids[4]!], 'failed', () => '');
     expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
       status: 'done',
-      count: 4,
+      count: 5,
       failed: 1,
       correct: 2,
+      ungraded: 1,
     });
+    // A verdict on a failed call is refused: only successful predictions are graded.
+    await expect(
+      t.query(`UPDATE predictions SET passed = true WHERE row_id = $1 AND model_id = $2`, [
+        ids[4],
+        model_id,
+      ]),
+    ).rejects.toThrow(/predictions_verdict_of_success_check/);
   });
 
   it('finds the job through the row when a prediction carries no dataset_id', async () => {
@@ -282,7 +305,8 @@ describe('predictions_after_insert (count and done)', () => {
     expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
       status: 'done',
       count: 2,
-      correct: 1,
+      correct: 0,
+      ungraded: 2, // stored without a verdict
     });
   });
 });
@@ -446,5 +470,192 @@ describe('status_update_log', () => {
       [model_id, prompt_id],
     );
     expect(log.map((r) => r.status)).toEqual(['pending', 'done']);
+  });
+});
+
+describe('predictions_after_delete (retry, cancel, any delete)', () => {
+  it('counts deleted predictions out in one statement, and their rows go back to pending', async () => {
+    const dataset_id = await newDataset(6);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    const key = { model_id, prompt_id, dataset_id };
+    await launch(model_id, prompt_id, dataset_id);
+    const ids = await rowIds(dataset_id);
+    await storeVerdicts(key, ids.slice(0, 3), [true, false, null]);
+    await predict(key, ids.slice(3), 'failed', () => '');
+    await t.query(`UPDATE predictionstatus SET status = 'done' WHERE model_id = $1`, [model_id]);
+    expect((await job(model_id, prompt_id, dataset_id)).status).toBe('done');
+
+    // A retry of the failed rows: nothing but a DELETE.
+    await t.query(`DELETE FROM predictions WHERE model_id = $1 AND status = 'failed'`, [model_id]);
+    const retried = await job(model_id, prompt_id, dataset_id);
+    expect(retried).toMatchObject({
+      status: 'running',
+      count: 3,
+      failed: 0,
+      correct: 1,
+      ungraded: 1,
+      finished_at: null,
+    });
+    const statuses = await t.query<{ row_id: number; status: string }>(
+      `SELECT row_id, status FROM predictionstatus WHERE model_id = $1 ORDER BY row_id`,
+      [model_id],
+    );
+    expect(statuses.map((s) => s.status)).toEqual([
+      'done',
+      'done',
+      'done',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+
+    // Any other delete is counted too, passed and ungraded alike.
+    await t.query(`DELETE FROM predictions WHERE model_id = $1`, [model_id]);
+    expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
+      count: 0,
+      failed: 0,
+      correct: 0,
+      ungraded: 0,
+      status: 'running',
+    });
+  });
+
+  it('moves nothing when the job was deleted first (a cancel)', async () => {
+    const dataset_id = await newDataset(3);
+    const a = await newModelAndPrompt();
+    const b = await newModelAndPrompt();
+    await launch(a.model_id, a.prompt_id, dataset_id);
+    await launch(b.model_id, b.prompt_id, dataset_id);
+    const ids = await rowIds(dataset_id);
+    await storeVerdicts({ ...a, dataset_id }, ids, [true, true, false]);
+    await storeVerdicts({ ...b, dataset_id }, ids, [true, false, false]);
+    await t.query(`DELETE FROM modelpromptstatus WHERE model_id = $1`, [a.model_id]);
+    await t.query(`DELETE FROM predictions WHERE model_id = $1`, [a.model_id]);
+    expect(await job(b.model_id, b.prompt_id, dataset_id)).toMatchObject({
+      status: 'done',
+      count: 3,
+      correct: 1,
+    });
+  });
+});
+
+describe('predictions_after_update and a regrade', () => {
+  it('starts a regrade when grading_version is bumped, and counts each new verdict exactly', async () => {
+    const dataset_id = await newDataset(5);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    const key = { model_id, prompt_id, dataset_id };
+    await launch(model_id, prompt_id, dataset_id);
+    const ids = await rowIds(dataset_id);
+    await storeVerdicts(key, ids.slice(0, 4), [true, false, null, false]);
+    await predict(key, [ids[4]!], 'failed', () => '');
+
+    await t.query(
+      `UPDATE modelpromptstatus SET grading_version = grading_version + 1 WHERE model_id = $1`,
+      [model_id],
+    );
+    expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
+      regrade_remaining: 4, // every successful prediction, none of the failed
+      correct: 1,
+      ungraded: 1,
+    });
+
+    // A regrade batch: two new verdicts under version 1.
+    await t.query(
+      `UPDATE predictions SET passed = true, score = 1, grading_version = 1
+        WHERE model_id = $1 AND row_id = ANY($2::int[])`,
+      [model_id, ids.slice(1, 3)],
+    );
+    expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
+      regrade_remaining: 2,
+      correct: 3,
+      ungraded: 0,
+      count: 5,
+      status: 'done',
+    });
+    // Regrading a row twice, or to the same verdict, changes nothing.
+    await t.query(
+      `UPDATE predictions SET passed = true, grading_version = 1
+        WHERE model_id = $1 AND row_id = $2`,
+      [model_id, ids[1]],
+    );
+    await t.query(
+      `UPDATE predictions SET passed = false, grading_version = 1
+        WHERE model_id = $1 AND row_id = ANY($2::int[])`,
+      [model_id, [ids[0], ids[3]]],
+    );
+    expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
+      regrade_remaining: 0,
+      correct: 2,
+      ungraded: 0,
+    });
+    // A prediction stored under an old version after the bump is still to be regraded.
+    const [counted] = await t.query<{ passed: number; n: number }>(
+      `SELECT count(*) FILTER (WHERE passed)::int AS passed, count(*)::int AS n FROM predictions
+        WHERE model_id = $1 AND status = 'success'`,
+      [model_id],
+    );
+    expect(counted).toEqual({ passed: 2, n: 4 });
+  });
+
+  it('leaves the job row alone when an update changes nothing it counts', async () => {
+    const dataset_id = await newDataset(2);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    const key = { model_id, prompt_id, dataset_id };
+    await launch(model_id, prompt_id, dataset_id);
+    await storeVerdicts(key, await rowIds(dataset_id), [true, null]);
+    const before = await t.query<{ updated_at: Date }>(
+      'SELECT updated_at FROM modelpromptstatus WHERE model_id = $1',
+      [model_id],
+    );
+    await t.query(`UPDATE predictions SET grading = '[]' WHERE model_id = $1`, [model_id]);
+    const after = await t.query<{ updated_at: Date }>(
+      'SELECT updated_at FROM modelpromptstatus WHERE model_id = $1',
+      [model_id],
+    );
+    expect(after).toEqual(before);
+  });
+
+  it('counts predictions stored under an older version after a regrade started', async () => {
+    const dataset_id = await newDataset(3);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    const key = { model_id, prompt_id, dataset_id };
+    await launch(model_id, prompt_id, dataset_id);
+    const ids = await rowIds(dataset_id);
+    await storeVerdicts(key, [ids[0]!], [true]);
+    await t.query(`UPDATE modelpromptstatus SET grading_version = 1 WHERE model_id = $1`, [
+      model_id,
+    ]);
+    // One made by a worker that still graded under version 0, one under version 1.
+    await storeVerdicts(key, [ids[1]!], [false], 0);
+    await storeVerdicts(key, [ids[2]!], [false], 1);
+    expect(await job(model_id, prompt_id, dataset_id)).toMatchObject({
+      regrade_remaining: 2,
+      count: 3,
+      status: 'done',
+    });
+  });
+});
+
+describe('after_claim_prediction_status (job start)', () => {
+  it('makes a pending job running at its first claim, whoever claims', async () => {
+    const dataset_id = await newDataset(3);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    await launch(model_id, prompt_id, dataset_id);
+    const ids = await rowIds(dataset_id);
+    await t.query(
+      `UPDATE predictionstatus SET status = 'in_progress' WHERE model_id = $1 AND row_id = $2`,
+      [model_id, ids[0]],
+    );
+    const started = await job(model_id, prompt_id, dataset_id);
+    expect(started.status).toBe('running');
+    expect(started.started_at).not.toBeNull();
+    await t.query(`UPDATE predictionstatus SET status = 'in_progress' WHERE model_id = $1`, [
+      model_id,
+    ]);
+    const log = await t.query<{ status: string }>(
+      'SELECT status FROM status_update_log WHERE model_id = $1 ORDER BY id',
+      [model_id],
+    );
+    expect(log.map((r) => r.status)).toEqual(['pending', 'running']);
   });
 });

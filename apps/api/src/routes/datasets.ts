@@ -5,22 +5,27 @@ import {
   createDataset,
   datasetLeaderboard,
   deleteDataset,
+  updateDataset,
   getDataset,
   listDatasets,
   listRows,
 } from '@evalq/db';
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
-import { presentDataset, presentLeaderboardEntry, presentRow } from '../presenters.js';
+import { presentDataset, presentRow } from '../presenters.js';
 import { cursorParam, errors, limitParam, pageOf } from '../schemas/common.js';
 import {
   dataset,
   datasetParams,
+  datasetChangesBody,
   datasetRow,
   deletedDataset,
   newDatasetBody,
 } from '../schemas/datasets.js';
 import { leaderboard } from '../schemas/predictions.js';
+import { rankedLeaderboard } from '../statistics/ranked-leaderboard.js';
+import { classificationReportOf } from '../statistics/classification.js';
+import { classification, classificationQuery } from '../schemas/comparison.js';
 
 const tags = ['datasets'];
 
@@ -81,6 +86,56 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
     );
 
+    app.patch(
+      '/datasets/:dataset_id',
+      {
+        schema: {
+          summary: "Change a dataset's name, description or grading defaults",
+          description:
+            'default_assertions (and default_threshold) grade the jobs launched later on this ' +
+            'dataset without assertions of their own; existing jobs keep theirs (regrade them to ' +
+            'apply new ones). null goes back to the default, [{"type": "equals"}].',
+          tags,
+          params: datasetParams,
+          body: datasetChangesBody,
+          response: { 200: dataset, ...errors(400, 401, 404, 413, 415) },
+        },
+      },
+      async (request) => {
+        const updated = await updateDataset(ctx.db, request.params.dataset_id, request.body, {
+          assertionsPath: 'body.default_assertions',
+        });
+        return presentDataset(updated);
+      },
+    );
+
+    app.get(
+      '/datasets/:dataset_id/classification',
+      {
+        schema: {
+          summary: "One candidate's per-label precision, recall, F1 and confusion matrix",
+          description:
+            'For classification datasets (at most 100 distinct expected labels). Labels and ' +
+            'outputs are compared as equals compares them (trimmed, ignoring case); outputs ' +
+            'outside the label set are counted apart. Successful predictions only.',
+          tags,
+          params: datasetParams,
+          querystring: classificationQuery,
+          response: { 200: classification, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const { dataset_id } = request.params;
+        const found = await getDataset(ctx.db, dataset_id);
+        if (!found) throw new NotFoundError(`dataset ${dataset_id}`);
+        return {
+          dataset_id,
+          ...request.query,
+          ...(await classificationReportOf(ctx.db, dataset_id, request.query)),
+        };
+      },
+    );
+
     app.delete(
       '/datasets/:dataset_id',
       {
@@ -133,7 +188,11 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       '/datasets/:dataset_id/leaderboard',
       {
         schema: {
-          summary: 'Accuracy, failures, latency and tokens per model × prompt over the dataset',
+          summary: 'Pass rate with its interval, failures, latency and tokens per model × prompt',
+          description:
+            'Best pass rate first. pass_rate_ci95 is the Wilson 95% interval; round_table_winner ' +
+            "marks, per prompt, the model with the best pass rate when it beats the prompt's " +
+            'runner-up with McNemar p < 0.05 (docs/grading.md).',
           tags,
           params: datasetParams,
           response: { 200: leaderboard, ...errors(400, 401, 404) },
@@ -146,7 +205,7 @@ export function datasetRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           datasetLeaderboard(ctx.db, dataset_id),
         ]);
         if (!found) throw new NotFoundError(`dataset ${dataset_id}`);
-        return { dataset_id, entries: entries.map(presentLeaderboardEntry) };
+        return { dataset_id, entries: await rankedLeaderboard(ctx.db, dataset_id, entries) };
       },
     );
     done();

@@ -1,6 +1,13 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { formatJobKey, NotFoundError } from '@evalq/core';
-import { cancelJob, getJob, launchJobs, listJobs, retryFailedRows } from '@evalq/db';
+import {
+  cancelJob,
+  getJob,
+  launchJobs,
+  listJobs,
+  requestRegrade,
+  retryFailedRows,
+} from '@evalq/db';
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { enqueueJobs } from '../enqueue.js';
@@ -15,6 +22,7 @@ import {
   launchBody,
   launchResult,
   progress,
+  regradeBody,
   retryResult,
 } from '../schemas/jobs.js';
 
@@ -38,7 +46,10 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
             'then enqueued; if Redis is unreachable the launch still succeeds (enqueued: false) ' +
             'and workers find the jobs in PostgreSQL. A prompt bound to another model is a 409. ' +
             "A prompt using a variable that some of the dataset's rows lack (or that none has, " +
-            'such as a misspelt {{contnet}}) is a 400 naming the variable and how many rows lack it.',
+            'such as a misspelt {{contnet}}) is a 400 naming the variable and how many rows lack it. ' +
+            'assertions and threshold say how predictions are graded (docs/grading.md); they ' +
+            'are validated before anything is stored (400 naming body.assertions.<i>.<field>). ' +
+            'Launching an existing job with other assertions is a 409 that points to its regrade.',
           tags,
           body: launchBody,
           response: { 201: launchResult, ...errors(400, 401, 404, 409, 413, 415) },
@@ -47,7 +58,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       async (request, reply) => {
         const { dataset_id, prompt_ids } = request.body;
         await checkPromptVariables(ctx.db, dataset_id, prompt_ids);
-        const jobs = await launchJobs(ctx.db, request.body);
+        const jobs = await launchJobs(ctx.db, request.body, { assertionsPath: 'body.assertions' });
         const enqueued = await startLaunchedJobs(ctx, jobs, request.log);
         const created = jobs.filter((job) => job.created).map(keyOf);
         request.log.info(
@@ -144,6 +155,34 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         }
         request.log.info({ job: formatJobKey(request.params), reset }, 'failed rows reset');
         return { reset, job: toProgress(job) };
+      },
+    );
+    app.post(
+      '/jobs/:model_id/:prompt_id/:dataset_id/regrade',
+      {
+        schema: {
+          summary: "Grade a job's stored predictions again, with new or the current assertions",
+          description:
+            'Workers regrade every successful prediction without calling the candidate model; ' +
+            'progress shows regrading until the counters match the new verdicts. A new list ' +
+            'without threshold clears the threshold.',
+          tags,
+          params: jobParams,
+          body: regradeBody,
+          response: { 200: progress, ...errors(400, 401, 404, 413, 415) },
+        },
+      },
+      async (request) => {
+        const job = await requestRegrade(ctx.db, request.params, request.body, {
+          assertionsPath: 'body.assertions',
+        });
+        ctx.progressCache.invalidate(request.params);
+        await enqueueJobs(ctx.queue, [request.params], ctx.config.enqueueTimeoutMs, request.log);
+        request.log.info(
+          { job: formatJobKey(request.params), remaining: job.regrade_remaining },
+          'regrade requested',
+        );
+        return toProgress(job);
       },
     );
     done();

@@ -50,7 +50,12 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           description:
             'Creates (or reuses: never duplicates) every model × prompt job and the run grouping ' +
             'them, in one transaction, then enqueues the jobs. Checked first, like POST /v1/jobs: ' +
-            'a prompt using a variable some rows lack is a 400. budget and cache are not available yet.',
+            'a prompt using a variable some rows lack, or an invalid assertion (a judge model ' +
+            'that does not exist included), is a 400 naming the field (body.assertions.<i>.<field>); ' +
+            'an existing job with other assertions is a 409 that points to its regrade. The jobs ' +
+            'are graded with assertions and threshold (docs/grading.md), and the completed ' +
+            "run's summary ranks and compares its candidates by their verdicts. budget and cache " +
+            'are not available yet.',
           tags,
           body: newRunBody,
           response: {
@@ -62,7 +67,7 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       async (request, reply) => {
         const { budget: _budget, cache: _cache, ...body } = request.body;
         await checkPromptVariables(ctx.db, body.dataset_id, body.prompt_ids);
-        const created = await createRun(ctx.db, body);
+        const created = await createRun(ctx.db, body, { assertionsPath: 'body.assertions' });
         const enqueued = await startLaunchedJobs(ctx, created.jobs, request.log);
         request.log.info(
           { run: created.run.id, jobs: created.jobs.length, enqueued },

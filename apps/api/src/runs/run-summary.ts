@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { datasetLeaderboard, getPrompts, type Database, type RunCandidate } from '@evalq/db';
-import { presentLeaderboardEntry } from '../presenters.js';
 import type { runSummary } from '../schemas/runs.js';
+import { compareCandidates, describeComparison } from '../statistics/compare-candidates.js';
+import { rankedLeaderboard, type RankedEntry } from '../statistics/ranked-leaderboard.js';
 
 export type RunSummary = z.input<typeof runSummary>;
-type Row = RunSummary['leaderboard'][number];
+type Entry = RunSummary['leaderboard'][number];
+type Comparison = RunSummary['comparisons'][number];
 
 /** `name@version`, or `prompt <id>` for an unnamed prompt. */
 export function promptLabel(prompt: {
@@ -16,38 +18,66 @@ export function promptLabel(prompt: {
   return prompt.name === null ? `prompt ${prompt.prompt_id}` : `${prompt.name}@${prompt.version}`;
 }
 
-function compare(a: Row, b: Row, shared: 'prompt' | 'model'): RunSummary['comparisons'][number] {
-  const difference =
-    a.accuracy === null || b.accuracy === null
-      ? null
-      : Math.round((a.accuracy - b.accuracy) * 1e6) / 1e6;
-  return {
-    a: { model_id: a.model_id, prompt_id: a.prompt_id },
-    b: { model_id: b.model_id, prompt_id: b.prompt_id },
-    shared,
-    a_accuracy: a.accuracy,
-    b_accuracy: b.accuracy,
-    difference,
-    winner: difference === null || difference === 0 ? null : difference > 0 ? 'a' : 'b',
-  };
+/** Comparisons run a few at a time: each is one pass over two jobs' predictions. */
+const COMPARE_CONCURRENCY = 4;
+
+const nameOf = (entry: Entry) => `${entry.model_name} × ${entry.prompt_label}`;
+
+/** Every two candidates that share a prompt (models compared) or a model (prompts compared). */
+function comparedPairs(entries: readonly Entry[]): [Entry, Entry, 'prompt' | 'model'][] {
+  const pairs: [Entry, Entry, 'prompt' | 'model'][] = [];
+  entries.forEach((a, i) => {
+    for (const b of entries.slice(i + 1)) {
+      if (a.prompt_id === b.prompt_id) pairs.push([a, b, 'prompt']);
+      else if (a.model_id === b.model_id) pairs.push([a, b, 'model']);
+    }
+  });
+  return pairs;
 }
 
-/** Each prompt's model with the highest accuracy; null when tied or nothing succeeded. */
-function bestModelPerPrompt(rows: readonly Row[]): RunSummary['winners'] {
-  const promptIds = [...new Set(rows.map((row) => row.prompt_id))].sort((x, y) => x - y);
-  return promptIds.map((promptId) => {
-    const scored = rows.filter((row) => row.prompt_id === promptId && row.accuracy !== null);
-    const best = Math.max(...scored.map((row) => row.accuracy!));
-    const top = scored.filter((row) => row.accuracy === best);
-    return { prompt_id: promptId, model_id: top.length === 1 ? top[0]!.model_id : null };
-  });
+async function comparePairs(
+  db: Kysely<Database>,
+  datasetId: number,
+  pairs: readonly [Entry, Entry, 'prompt' | 'model'][],
+): Promise<Comparison[]> {
+  const comparisons: Comparison[] = [];
+  for (let from = 0; from < pairs.length; from += COMPARE_CONCURRENCY) {
+    const batch = pairs.slice(from, from + COMPARE_CONCURRENCY);
+    comparisons.push(
+      ...(await Promise.all(
+        batch.map(async ([a, b, shared]) => {
+          const result = await compareCandidates(db, datasetId, a, b);
+          return {
+            a: { model_id: a.model_id, prompt_id: a.prompt_id },
+            b: { model_id: b.model_id, prompt_id: b.prompt_id },
+            shared,
+            ...result,
+            verdict: describeComparison(a, b, result, nameOf),
+          };
+        }),
+      )),
+    );
+  }
+  return comparisons;
+}
+
+/** Each prompt's round-table winner (marked in the leaderboard), or null when none wins. */
+function winnersPerPrompt(entries: readonly RankedEntry[]): RunSummary['winners'] {
+  const promptIds = [...new Set(entries.map((entry) => entry.prompt_id))].sort((x, y) => x - y);
+  return promptIds.map((promptId) => ({
+    prompt_id: promptId,
+    model_id:
+      entries.find((entry) => entry.prompt_id === promptId && entry.round_table_winner)?.model_id ??
+      null,
+  }));
 }
 
 /**
- * The results of a completed run: its candidates' leaderboard, the comparison of every
- * two candidates that share a prompt (models compared) or a model (prompts compared),
- * and each prompt's best model. Ranked by accuracy (correct / succeeded) until the
- * grading statistics (pass rates, paired tests) take this module's place.
+ * The results of a completed run, by the same statistics as the dataset's leaderboard
+ * and GET /v1/compare (apps/api/src/statistics/): its candidates' leaderboard (pass
+ * rate, Wilson interval, mean score, failed, ungraded; best pass rate first), the paired
+ * comparison of every two candidates that share a prompt or a model, and each prompt's
+ * round-table winner among the run's candidates (docs/grading.md).
  */
 export async function buildRunSummary(
   db: Kysely<Database>,
@@ -58,43 +88,18 @@ export async function buildRunSummary(
   const entries = (await datasetLeaderboard(db, datasetId)).filter((entry) =>
     wanted.has(`${entry.model_id}/${entry.prompt_id}`),
   );
-  const prompts = new Map(
-    (await getPrompts(db, [...new Set(candidates.map((c) => c.prompt_id))])).map((p) => [
-      p.prompt_id,
-      p,
-    ]),
-  );
-  const rows: Row[] = entries.map((entry) => {
-    const presented = presentLeaderboardEntry(entry);
-    const prompt = prompts.get(entry.prompt_id);
-    return {
-      model_id: entry.model_id,
-      prompt_id: entry.prompt_id,
-      model_name: entry.model_name,
-      prompt_label: prompt ? promptLabel(prompt) : `prompt ${entry.prompt_id}`,
-      n: entry.done,
-      succeeded: entry.succeeded,
-      failed: entry.failed,
-      accuracy: presented.accuracy,
-      latency_p50_s: entry.latency_p50_s,
-      latency_p95_s: entry.latency_p95_s,
-      prompt_tokens: entry.prompt_tokens,
-      completion_tokens: entry.completion_tokens,
-      round_table_winner: false,
-    };
+  const [ranked, prompts] = await Promise.all([
+    rankedLeaderboard(db, datasetId, entries),
+    getPrompts(db, [...new Set(candidates.map((c) => c.prompt_id))]),
+  ]);
+  const promptById = new Map(prompts.map((p) => [p.prompt_id, p]));
+  const leaderboard: Entry[] = ranked.map((entry) => {
+    const prompt = promptById.get(entry.prompt_id);
+    return { ...entry, prompt_label: prompt ? promptLabel(prompt) : `prompt ${entry.prompt_id}` };
   });
-  const winners = bestModelPerPrompt(rows);
-  for (const row of rows) {
-    row.round_table_winner = winners.some(
-      (w) => w.prompt_id === row.prompt_id && w.model_id === row.model_id,
-    );
-  }
-  const comparisons: RunSummary['comparisons'] = [];
-  rows.forEach((a, i) => {
-    for (const b of rows.slice(i + 1)) {
-      if (a.prompt_id === b.prompt_id) comparisons.push(compare(a, b, 'prompt'));
-      else if (a.model_id === b.model_id) comparisons.push(compare(a, b, 'model'));
-    }
-  });
-  return { basis: 'accuracy', leaderboard: rows, comparisons, winners };
+  return {
+    leaderboard,
+    comparisons: await comparePairs(db, datasetId, comparedPairs(leaderboard)),
+    winners: winnersPerPrompt(ranked),
+  };
 }

@@ -16,14 +16,33 @@ export interface RunView {
   summary: RunSummary | null;
 }
 
-/** The state of a run's jobs that its summary depends on. */
+/**
+ * The state of a run's jobs that its summary depends on: their counters and verdicts
+ * (a regrade changes them), and the summary's shape (`SUMMARY_FORMAT`: a summary kept by
+ * an older version is computed again).
+ */
 function summaryBasis(candidates: readonly RunCandidate[]): string {
-  return JSON.stringify(
-    candidates.map(({ job }) =>
-      job ? [job.model_id, job.prompt_id, job.done, job.failed, job.correct] : null,
+  return JSON.stringify([
+    SUMMARY_FORMAT,
+    ...candidates.map(({ job }) =>
+      job
+        ? [
+            job.model_id,
+            job.prompt_id,
+            job.done,
+            job.failed,
+            job.correct,
+            job.ungraded,
+            job.grading_version,
+            job.regrade_remaining,
+          ]
+        : null,
     ),
-  );
+  ]);
 }
+
+/** Bumped when the summary's fields change. 2: graded (pass rates, paired comparisons). */
+const SUMMARY_FORMAT = 2;
 
 /**
  * Loads a run for reading. The summary of a completed run is computed once and kept

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idParam, idSchema, storableText, timestamp } from './common.js';
+import { assertionsField, thresholdField } from './grading.js';
 
 export const datasetParams = z.object({ dataset_id: idParam });
 
@@ -8,11 +9,28 @@ export const newDatasetBody = z.strictObject({
   description: storableText({ min: 0, max: 10_000 }).nullish(),
 });
 
+export const datasetChangesBody = z
+  .strictObject({
+    name: storableText({ max: 200, trim: true }).optional(),
+    description: storableText({ min: 0, max: 10_000 }).nullish(),
+    default_assertions: assertionsField
+      .nullable()
+      .optional()
+      .describe('assertions of jobs launched without their own; null: back to equals'),
+    default_threshold: thresholdField.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+
 export const dataset = z.object({
   dataset_id: idSchema,
   name: z.string(),
   description: z.string().nullable(),
   row_count: z.number().int().describe('rows in the dataset'),
+  default_assertions: z
+    .array(z.record(z.string(), z.unknown()))
+    .nullable()
+    .describe('null: jobs get [{type: equals}] unless launched with assertions'),
+  default_threshold: z.number().nullable(),
   created_at: timestamp,
 });
 

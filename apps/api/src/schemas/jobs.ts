@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idParam, idSchema, timestamp } from './common.js';
+import { assertionsField, thresholdField } from './grading.js';
 
 export const jobStatus = z.enum(['pending', 'running', 'done']);
 
@@ -9,7 +10,22 @@ export const launchBody = z.strictObject({
   dataset_id: idSchema,
   model_ids: z.array(idSchema).min(1, 'name at least one model').max(100),
   prompt_ids: z.array(idSchema).min(1, 'name at least one prompt').max(100),
+  assertions: assertionsField
+    .optional()
+    .describe("default: the dataset's default_assertions, else [{type: equals}]"),
+  threshold: thresholdField
+    .optional()
+    .describe('pass when the weighted score ≥ threshold; default: every counted assertion passes'),
 });
+
+export const regradeBody = z
+  .strictObject({
+    assertions: assertionsField.optional().describe("default: the job's current assertions"),
+    threshold: thresholdField
+      .optional()
+      .describe("default: the job's current threshold, or none when new assertions are given"),
+  })
+  .describe('regrade with new (or the current) assertions');
 
 export const jobListQuery = z.object({
   dataset_id: idParam.optional(),
@@ -34,12 +50,21 @@ export const progress = z
     in_progress: count.describe('rows a worker is calling the model for right now'),
     pending: count.describe('rows waiting to be claimed'),
     percent: z.number().min(0).max(100).describe('done / total × 100'),
-    accuracy: z
+    passed: count.describe('successful predictions that passed their assertions'),
+    ungraded: count.describe(
+      'successful predictions without a verdict (a judge failed or answered unreadably)',
+    ),
+    pass_rate: z
       .number()
       .min(0)
       .max(1)
       .nullable()
-      .describe('correct / succeeded; null before any success'),
+      .describe('passed / graded successful predictions; null before any is graded'),
+    accuracy: z.number().min(0).max(1).nullable().describe('alias of pass_rate'),
+    regrading: z.boolean().describe('a regrade is under way'),
+    regrade_remaining: count.describe('successful predictions the regrade still has to grade'),
+    assertions: z.array(z.record(z.string(), z.unknown())).describe('how predictions are graded'),
+    threshold: z.number().nullable(),
     started_at: timestamp.nullable(),
     updated_at: timestamp,
     finished_at: timestamp.nullable(),

@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { cursorParam, idParam, idSchema, limitParam, storableText, timestamp } from './common.js';
+import { comparison } from './comparison.js';
 import { launchBody, progress } from './jobs.js';
+import { leaderboardEntry } from './predictions.js';
 
 export const runParams = z.object({ id: z.uuid('must be a run id (a UUID)') });
 
 export const runStatus = z.enum(['pending', 'running', 'completed', 'paused', 'canceled']);
-
-/**
- * An assertion as a launch accepts it until grading checks each type: an object with a
- * `type`. Stored with the run as given (docs/prompts-and-runs.md).
- */
-const assertion = z.looseObject({
-  type: z.string().min(1, 'name the assertion type').max(100),
-  weight: z.number().min(0, 'must not be negative').optional(),
-});
 
 const notYet = (what: string) => (value: unknown, ctx: z.RefinementCtx) => {
   if (value !== undefined && value !== false) {
@@ -24,14 +17,12 @@ const notYet = (what: string) => (value: unknown, ctx: z.RefinementCtx) => {
   }
 };
 
+/**
+ * A run's launch: POST /v1/jobs's body (assertions and threshold validated by the same
+ * grading schema, docs/grading.md) and what a run adds.
+ */
 export const newRunBody = launchBody.extend({
   name: storableText({ max: 200, trim: true }).nullish().describe('what the run is for'),
-  assertions: z
-    .array(assertion)
-    .max(50, 'at most 50 assertions')
-    .optional()
-    .describe("the jobs' assertions (grading); stored with the run"),
-  threshold: z.number().min(0).max(1).nullish().describe('pass mark for the weighted score'),
   budget: z.unknown().optional().superRefine(notYet('a budget')).describe('not available yet'),
   cache: z
     .boolean()
@@ -79,44 +70,34 @@ export const runListItem = z.object(runFields);
 
 const candidate = z.object({ model_id: idSchema, prompt_id: idSchema });
 
-const leaderboardRow = candidate.extend({
-  model_name: z.string().nullable(),
+const summaryEntry = leaderboardEntry.extend({
   prompt_label: z.string().describe('name@version, or "prompt <id>" for an unnamed prompt'),
-  n: count.describe('rows processed'),
-  succeeded: count,
-  failed: count,
-  accuracy: z.number().nullable(),
-  latency_p50_s: z.number().nullable(),
-  latency_p95_s: z.number().nullable(),
-  prompt_tokens: z.number().nullable(),
-  completion_tokens: z.number().nullable(),
-  round_table_winner: z.boolean().describe('the best model of its prompt'),
 });
 
-const comparison = z.object({
-  a: candidate,
-  b: candidate,
+const summaryComparison = comparison.omit({ dataset_id: true }).extend({
   shared: z.enum(['prompt', 'model']).describe('what the two candidates have in common'),
-  a_accuracy: z.number().nullable(),
-  b_accuracy: z.number().nullable(),
-  difference: z.number().nullable().describe('a_accuracy − b_accuracy'),
-  winner: z.enum(['a', 'b']).nullable().describe('the higher accuracy; null on a tie or no data'),
 });
 
 export const runSummary = z
   .object({
-    basis: z
-      .literal('accuracy')
-      .describe('what candidates are ranked by: accuracy (correct / succeeded)'),
-    leaderboard: z.array(leaderboardRow).describe('best accuracy first'),
+    leaderboard: z
+      .array(summaryEntry)
+      .describe(
+        "the run's candidates as the dataset's leaderboard shows them, best pass rate first; " +
+          "round_table_winner among the run's candidates",
+      ),
     comparisons: z
-      .array(comparison)
-      .describe('every two candidates that share a prompt (models compared) or a model'),
+      .array(summaryComparison)
+      .describe(
+        'GET /v1/compare of every two candidates that share a prompt (models compared) or a model (prompts compared)',
+      ),
     winners: z
       .array(z.object({ prompt_id: idSchema, model_id: idSchema.nullable() }))
-      .describe("each prompt's best model (null when tied or nothing succeeded)"),
+      .describe(
+        "each prompt's round-table winner: the best pass rate, significantly better than the runner-up (McNemar p < 0.05); null when none is",
+      ),
   })
-  .describe('The results of a completed run');
+  .describe('The results of a completed run (docs/grading.md)');
 
 export const run = runListItem.extend({
   jobs: z

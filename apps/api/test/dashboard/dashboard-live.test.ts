@@ -193,7 +193,9 @@ describe('the leaderboard', () => {
         entry.model_name,
         expect.stringContaining(`#${entry.prompt_id} `),
         'done',
-        '60 / 60',
+        // The column shows the API's n (graded successful predictions, docs/grading.md)
+        // over the total: the refused model's failed calls are not graded.
+        `${entry.n} / 60`,
         entry.accuracy === null ? '—' : `${(entry.accuracy * 100).toFixed(1)} %`,
         String(entry.correct),
         String(entry.failed),

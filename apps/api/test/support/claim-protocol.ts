@@ -5,6 +5,7 @@ import {
   type ClaimedRow,
   type FinishResult,
 } from '@evalq/db';
+import { compileAssertions, gradeLocally } from '@evalq/grading';
 import { compilePrompt } from '@evalq/providers';
 import type { TestDatabase } from '@evalq/testing';
 
@@ -33,7 +34,8 @@ export interface FinishOptions {
 /**
  * Stores a result for each claim through the worker's finish statement: the prompt is
  * rendered for the row from the job's prompt, a failed call stores an empty answer and
- * its error.
+ * its error, and a successful answer is graded as a worker grades it, with the job's
+ * assertions (packages/grading), its verdict stored with it.
  */
 export async function finishRows(
   t: TestDatabase,
@@ -51,21 +53,44 @@ export async function finishRows(
   );
   const outcome = options.outcome ?? 'success';
   const answer = options.answer ?? ((row) => row.expected_prediction);
+  const job = await t.db
+    .selectFrom('modelpromptstatus')
+    .select(['assertions', 'threshold', 'grading_version'])
+    .where('model_id', '=', key.model_id)
+    .where('prompt_id', '=', key.prompt_id)
+    .where('dataset_id', '=', key.dataset_id)
+    .executeTakeFirstOrThrow();
+  const compiled = compileAssertions(job.assertions, job.threshold);
+  const seconds = options.seconds ?? 0.05;
   return finishClaims(
     t.db,
     TEST_WORKER_ID,
     claims.map((claim) => {
-      const expected = claim.expected_prediction ?? '';
-      const row = { content: claim.content, expected, input: claim.input ?? {} };
+      const expected = claim.expected_prediction;
+      const variables = claim.input ?? {};
+      const row = { content: claim.content, expected, input: variables };
+      const prediction =
+        outcome === 'failed' ? '' : answer({ row_id: claim.row_id, expected_prediction: expected });
+      const verdict =
+        outcome === 'failed'
+          ? { passed: null, score: null, grading: null }
+          : gradeLocally(compiled, {
+              output: prediction,
+              expected,
+              content: claim.content,
+              variables,
+              latency_s: seconds,
+            });
       return {
         ...key,
         row_id: claim.row_id,
         claim_attempt: claim.claim_attempt,
-        prediction:
-          outcome === 'failed'
-            ? ''
-            : answer({ row_id: claim.row_id, expected_prediction: expected }),
-        prediction_time: options.seconds ?? 0.05,
+        prediction,
+        passed: verdict.passed,
+        score: verdict.score,
+        grading: verdict.grading === null ? null : JSON.stringify(verdict.grading),
+        grading_version: job.grading_version,
+        prediction_time: seconds,
         status: outcome,
         formatted_prompt: prompt.render(row).formatted,
         error: outcome === 'failed' ? 'HTTP 500 from provider' : null,

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Dataset, Page } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { say } from '../output.js';
+import { assertionList, ratio, reference } from '../parse-options.js';
+import { NameResolver } from '../resolve-names.js';
 import { count, formatTable } from '../table.js';
 import { registerDatasetImport } from './datasets-import.js';
 
@@ -47,6 +49,37 @@ export function registerDatasets(program: Command): void {
         ),
       );
     });
+
+  datasets
+    .command('defaults')
+    .description(
+      'set the assertions (and threshold) of jobs launched on a dataset without their own',
+    )
+    .requiredOption('--dataset <id|name>', 'the dataset', reference)
+    .option('--assertions <json|@file>', 'the default assertions (docs/grading.md)', assertionList)
+    .option('--threshold <0..1>', 'the default threshold', ratio)
+    .option('--clear', 'back to the built-in default, [{"type": "equals"}]')
+    .action(
+      async (options: {
+        dataset: string;
+        assertions?: unknown[];
+        threshold?: number;
+        clear?: boolean;
+      }) => {
+        const client = clientFromEnv();
+        const datasetId = await new NameResolver(client).dataset(options.dataset);
+        const updated = await client.json<Dataset>('PATCH', `/v1/datasets/${datasetId}`, {
+          json: options.clear
+            ? { default_assertions: null, default_threshold: null }
+            : { default_assertions: options.assertions, default_threshold: options.threshold },
+        });
+        say(
+          `dataset ${updated.dataset_id}: jobs launched without assertions get ` +
+            `${JSON.stringify(updated.default_assertions ?? [{ type: 'equals' }])}` +
+            (updated.default_threshold === null ? '' : `, threshold ${updated.default_threshold}`),
+        );
+      },
+    );
 
   registerDatasetImport(datasets);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatJobKey } from '@evalq/core';
 import type { Progress } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
-import { jobKey } from '../parse-options.js';
+import { assertionList, jobKey, ratio } from '../parse-options.js';
 import { say } from '../output.js';
 import { count } from '../table.js';
 
@@ -23,6 +23,24 @@ export function registerJobActions(program: Command): void {
       );
       say(
         `job ${formatJobKey(key)} cancelled; ${count(result.predictions_deleted)} prediction(s) deleted`,
+      );
+    });
+
+  program
+    .command('regrade')
+    .description(
+      "grade a job's stored predictions again, with new or the current assertions " +
+        '(no call to the model; a new list without --threshold clears the threshold)',
+    )
+    .argument('<job>', 'model/prompt/dataset, e.g. 3/7/2', jobKey)
+    .option('--assertions <json|@file>', 'the new assertions (docs/grading.md)', assertionList)
+    .option('--threshold <0..1>', 'pass when the weighted score reaches this', ratio)
+    .action(async (key: Key, options: { assertions?: unknown[]; threshold?: number }) => {
+      const job = await clientFromEnv().post<Progress>(`${path(key)}/regrade`, options);
+      say(
+        `job ${formatJobKey(key)}: regrading ${count(job.regrade_remaining)} prediction(s) with ` +
+          `${JSON.stringify(job.assertions)}${job.threshold === null ? '' : `, threshold ${job.threshold}`}` +
+          `; follow it with: evalq status --watch`,
       );
     });
 

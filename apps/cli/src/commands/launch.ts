@@ -3,7 +3,7 @@ import { formatJobKey } from '@evalq/core';
 import type { LaunchResult } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { formatJobs } from '../jobs-table.js';
-import { reference, referenceList } from '../parse-options.js';
+import { assertionList, ratio, reference, referenceList } from '../parse-options.js';
 import { NameResolver } from '../resolve-names.js';
 import { say, warn } from '../output.js';
 import { watchJobs } from '../watch-progress.js';
@@ -13,6 +13,8 @@ interface LaunchOptions {
   models: string[];
   prompts: string[];
   watch?: boolean;
+  assertions?: unknown[];
+  threshold?: number;
 }
 
 export function registerLaunch(program: Command): void {
@@ -28,6 +30,12 @@ export function registerLaunch(program: Command): void {
       'prompts, comma-separated: ids, name (latest version), name@label or name@version',
       referenceList,
     )
+    .option(
+      '--assertions <json|@file>',
+      "how to grade each prediction (docs/grading.md); default: the dataset's, else equals",
+      assertionList,
+    )
+    .option('--threshold <0..1>', 'pass when the weighted score reaches this', ratio)
     .option('--watch', 'follow the jobs with a live progress bar each until they are done')
     .action(async (options: LaunchOptions) => {
       const client = clientFromEnv();
@@ -41,6 +49,8 @@ export function registerLaunch(program: Command): void {
         dataset_id: datasetId,
         model_ids,
         prompt_ids,
+        assertions: options.assertions,
+        threshold: options.threshold,
       });
       const created = new Set(launched.created.map(formatJobKey));
       say(

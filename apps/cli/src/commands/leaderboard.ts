@@ -9,7 +9,9 @@ import { say } from '../output.js';
 export function registerLeaderboard(program: Command): void {
   program
     .command('leaderboard')
-    .description('accuracy, failures, latency and tokens per model × prompt over a dataset')
+    .description(
+      'pass rate with its 95% interval, failures, latency and tokens per model × prompt over a dataset',
+    )
     .requiredOption('--dataset <id|name>', 'the dataset', reference)
     .option('--json', 'print the entries as JSON')
     .action(async (options: { dataset: string; json?: boolean }) => {
@@ -27,5 +29,9 @@ export function registerLeaderboard(program: Command): void {
         return;
       }
       say(formatLeaderboard(board.entries));
+      say(
+        'N: graded successful predictions; 95% CI: Wilson interval of the pass rate; ' +
+          "★ best on its prompt and significantly better than the prompt's runner-up (McNemar p < 0.05)",
+      );
     });
 }

@@ -13,10 +13,14 @@ import { formatTable } from '../table.js';
 
 interface ResultsOptions extends JobFilterOptions {
   status?: 'success' | 'failed';
+  verdict?: 'right' | 'wrong' | 'ungraded';
   format: 'table' | 'csv' | 'jsonl';
   limit: number;
   output?: string;
 }
+
+/** --verdict as the API's `passed` filter. */
+const VERDICTS = { right: 'true', wrong: 'false', ungraded: 'null' } as const;
 
 export function registerResults(program: Command): void {
   addJobFilterOptions(
@@ -29,6 +33,15 @@ export function registerResults(program: Command): void {
         throw new InvalidArgumentError('expected success or failed');
       return value;
     })
+    .option(
+      '--verdict <verdict>',
+      'right (passed), wrong (graded and failed its assertions) or ungraded',
+      (value) => {
+        if (!(value in VERDICTS))
+          throw new InvalidArgumentError('expected right, wrong or ungraded');
+        return value;
+      },
+    )
     .option(
       '--format <format>',
       'table, csv or jsonl',
@@ -46,6 +59,7 @@ export function registerResults(program: Command): void {
       const filter = {
         ...(options.job ?? (await resolveFilter(client, options))),
         status: options.status,
+        passed: options.verdict && VERDICTS[options.verdict],
       };
       if (options.format === 'table') {
         const page = await client.get<Page<Prediction>>('/v1/predictions', {
@@ -64,7 +78,13 @@ export function registerResults(program: Command): void {
               p.row_id,
               p.expected_prediction,
               p.prediction,
-              p.status === 'failed' ? 'failed' : p.correct ? 'yes' : 'no',
+              p.status === 'failed'
+                ? 'failed'
+                : p.passed === null
+                  ? 'ungraded'
+                  : p.passed
+                    ? 'yes'
+                    : 'no',
               Number(p.prediction_time.toFixed(3)),
               p.status === 'failed' ? p.error : p.content,
             ]),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { LaunchedRun } from '@evalq/api/types';
 import { clientFromEnv } from '../client.js';
 import { candidateNames } from '../candidate-names.js';
-import { jsonArray, number, reference, referenceList } from '../parse-options.js';
+import { assertionList, ratio, reference, referenceList } from '../parse-options.js';
 import { say, warn } from '../output.js';
 import { NameResolver } from '../resolve-names.js';
 import { showRun } from './runs.js';
@@ -31,8 +31,12 @@ export function registerRun(program: Command): void {
       referenceList,
     )
     .option('--name <text>', 'what the run is for')
-    .option('--assertions <json>', "the jobs' assertions, a JSON array", jsonArray)
-    .option('--threshold <score>', 'pass mark for the weighted score (0 to 1)', number)
+    .option(
+      '--assertions <json|@file>',
+      "how to grade each prediction (docs/grading.md); default: the dataset's, else equals",
+      assertionList,
+    )
+    .option('--threshold <0..1>', 'pass when the weighted score reaches this', ratio)
     .option('--watch', 'follow the whole run live until it completes, then print its summary')
     .action(async (options: RunOptions) => {
       const client = clientFromEnv();

@@ -26,8 +26,9 @@ export interface ClaimedRow {
   row_id: number;
   claim_attempt: number;
   content: string;
-  /** The gold label and the row's variables: only when the claim asks for them, else null. */
-  expected_prediction: string | null;
+  /** The gold label, which most assertions (and `{{expected}}`) compare the output with. */
+  expected_prediction: string;
+  /** The row's variables: only when the claim asks for them, else null. */
   input: Record<string, unknown> | null;
 }
 
@@ -35,16 +36,17 @@ export interface ClaimedRow {
  * Claims up to `limit` pending rows of one job for `workerId`, in row order. The CTE
  * with `FOR UPDATE SKIP LOCKED LIMIT n` takes at most n rows and never waits on a row
  * another worker is claiming (`WHERE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
- * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time. A
- * row's label and input travel only for prompts that use them (most use content only).
+ * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time, and
+ * the job's first claim makes it running (after_claim_prediction_status, 0006). A row's
+ * input travels only when its prompt or a judge rubric uses it (most use content only).
  */
 export async function claimRows(
   db: Kysely<Database>,
   job: JobKey,
   limit: number,
   workerId: string,
-  /** Also return each row's expected_prediction and input (its prompt uses variables). */
-  withVariables = false,
+  /** Also return each row's input (its prompt or a judge rubric uses input variables). */
+  withInput = false,
 ): Promise<ClaimedRow[]> {
   const result = await sql<ClaimedRow>`
     WITH c AS (
@@ -59,9 +61,8 @@ export async function claimRows(
        SET status = 'in_progress', claimed_by = ${workerId}, attempt = ps.attempt + 1
       FROM c JOIN rows r ON r.row_id = c.row_id
      WHERE ps.row_id = c.row_id AND ps.model_id = ${job.model_id} AND ps.prompt_id = ${job.prompt_id}
-    RETURNING ps.row_id, ps.attempt AS claim_attempt, r.content,
-              CASE WHEN ${withVariables}::boolean THEN r.expected_prediction END AS expected_prediction,
-              CASE WHEN ${withVariables}::boolean THEN r.input END AS input`.execute(db);
+    RETURNING ps.row_id, ps.attempt AS claim_attempt, r.content, r.expected_prediction,
+              CASE WHEN ${withInput}::boolean THEN r.input END AS input`.execute(db);
   return result.rows;
 }
 
@@ -179,6 +180,11 @@ export async function releaseClaims(
   return Number(result.numAffectedRows ?? 0n);
 }
 
+/** The rows' gradings (JSON texts, or null) as one JSON array, in the rows' order. */
+function gradingDocument(rows: readonly FinishedRow[]): string {
+  return `[${rows.map((row) => row.grading ?? 'null').join(',')}]`;
+}
+
 /** One finished call, ready to be stored. */
 export interface FinishedRow extends HeldClaim {
   dataset_id: number;
@@ -192,6 +198,13 @@ export interface FinishedRow extends HeldClaim {
   attempts: number;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  /** The verdict (packages/grading): null for a failed call or an ungraded success. */
+  passed: boolean | null;
+  score: number | null;
+  /** Each assertion's result, as JSON text; null for a failed call. */
+  grading: string | null;
+  /** The job's grading_version the verdict was made under. */
+  grading_version: number;
 }
 
 export interface FinishResult {
@@ -202,7 +215,8 @@ export interface FinishResult {
 }
 
 /**
- * Stores a batch of results in one statement, so one transaction: rows are marked
+ * Stores a batch of results, each with its verdict, in one statement, so one transaction
+ * (the counting trigger counts the verdicts in it too): rows are marked
  * `done` only where this worker's fencing token still matches, and predictions are
  * inserted only for those rows, `ON CONFLICT DO NOTHING` on (row_id, model_id,
  * prompt_id). A crash stores both or neither; replaying the same batch is harmless.
@@ -229,9 +243,16 @@ export async function finishRows(
         ${col('dataset_id')}::int[], ${col('claim_attempt')}::int[], ${col('prediction')}::text[],
         ${col('prediction_time')}::float8[], ${col('status')}::text[], ${col('formatted_prompt')}::text[],
         ${col('error')}::text[], ${col('attempts')}::int[], ${col('prompt_tokens')}::int[],
-        ${col('completion_tokens')}::int[]
-      ) AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction, prediction_time, status,
-             formatted_prompt, error, attempts, prompt_tokens, completion_tokens)
+        ${col('completion_tokens')}::int[], ${col('passed')}::boolean[], ${col('score')}::float8[],
+        ${col('grading_version')}::int[]
+      ) WITH ORDINALITY AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction,
+             prediction_time, status, formatted_prompt, error, attempts, prompt_tokens,
+             completion_tokens, passed, score, grading_version, n)
+    ), gradings AS (
+      -- All gradings in one JSON document, matched by position: one parse, where an array
+      -- parameter of JSON texts would be an escaped literal parsed twice.
+      SELECT nullif(g.grading, 'null'::jsonb) AS grading, g.n
+        FROM jsonb_array_elements(${gradingDocument(rows)}::jsonb) WITH ORDINALITY AS g(grading, n)
     ), fenced AS (
       UPDATE predictionstatus ps
          SET status = 'done'
@@ -240,10 +261,13 @@ export async function finishRows(
       RETURNING ps.row_id, ps.model_id, ps.prompt_id
     ), inserted AS (
       INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
-                               status, formatted_prompt, error, attempts, prompt_tokens, completion_tokens)
+                               status, formatted_prompt, error, attempts, prompt_tokens, completion_tokens,
+                               passed, score, grading, grading_version)
       SELECT i.row_id, i.model_id, i.prompt_id, i.dataset_id, i.prediction, i.prediction_time,
-             i.status, i.formatted_prompt, i.error, i.attempts, i.prompt_tokens, i.completion_tokens
+             i.status, i.formatted_prompt, i.error, i.attempts, i.prompt_tokens, i.completion_tokens,
+             i.passed, i.score, g.grading, i.grading_version
         FROM input i
+        JOIN gradings g ON g.n = i.n
         JOIN fenced f ON f.row_id = i.row_id AND f.model_id = i.model_id AND f.prompt_id = i.prompt_id
        ORDER BY i.dataset_id, i.model_id, i.prompt_id, i.row_id
       ON CONFLICT (row_id, model_id, prompt_id) DO NOTHING

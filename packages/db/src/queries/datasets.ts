@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '@evalq/core';
+import type { Assertion } from '@evalq/grading';
 import type { Database } from '../database.js';
 import type { Dataset } from '../tables/datasets.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
+import { checkJudgeModels } from './jobs.js';
 import { extendStatementTimeout } from './statement-timeout.js';
 
 export interface NewDataset {
@@ -97,6 +99,12 @@ export async function deleteDataset(
         );
       }
 
+      // The jobs first (the documented delete trigger takes their status rows), so the
+      // predictions deleted next belong to no job and move no counter.
+      const jobs = await trx
+        .deleteFrom('modelpromptstatus')
+        .where('dataset_id', '=', datasetId)
+        .executeTakeFirst();
       // Predictions stored without a dataset_id (the column is nullable) still
       // reference this dataset's rows; they go too, or the rows could not be deleted.
       // Two statements, one per index path (an OR of both scans the whole table).
@@ -111,11 +119,6 @@ export async function deleteDataset(
           eb.selectFrom('rows').select('row_id').where('dataset_id', '=', datasetId),
         )
         .executeTakeFirst();
-      // The documented delete trigger removes each job's status rows.
-      const jobs = await trx
-        .deleteFrom('modelpromptstatus')
-        .where('dataset_id', '=', datasetId)
-        .executeTakeFirst();
       await trx.deleteFrom('rows').where('dataset_id', '=', datasetId).execute();
       await trx.deleteFrom('datasets').where('dataset_id', '=', datasetId).execute();
       return {
@@ -127,4 +130,47 @@ export async function deleteDataset(
       };
     }),
   );
+}
+
+export interface DatasetChanges {
+  name?: string;
+  description?: string | null;
+  /** Validated already; null goes back to the default (equals). */
+  default_assertions?: Assertion[] | null;
+  default_threshold?: number | null;
+}
+
+/**
+ * Changes a dataset's name, description or grading defaults. Jobs launched before keep
+ * the assertions they were launched with (regrade one to apply new ones).
+ */
+export async function updateDataset(
+  db: Kysely<Database>,
+  datasetId: number,
+  changes: DatasetChanges,
+  options: { assertionsPath?: string } = {},
+): Promise<Dataset> {
+  return db.transaction().execute(async (trx) => {
+    if (changes.default_assertions) {
+      await checkJudgeModels(
+        trx,
+        changes.default_assertions,
+        options.assertionsPath ?? 'default_assertions',
+      );
+    }
+    const { default_assertions: defaults, ...rest } = changes;
+    const updated = await trx
+      .updateTable('datasets')
+      .set({
+        ...rest,
+        ...(defaults === undefined
+          ? {}
+          : { default_assertions: defaults === null ? null : JSON.stringify(defaults) }),
+      })
+      .where('dataset_id', '=', datasetId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw new NotFoundError(`dataset ${datasetId}`);
+    return updated;
+  });
 }

@@ -1,5 +1,12 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import { ConflictError, NotFoundError, formatJobKey, type JobKey } from '@evalq/core';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  formatJobKey,
+  type JobKey,
+} from '@evalq/core';
+import { DEFAULT_ASSERTIONS, judgeModelIds, sameAssertions, type Assertion } from '@evalq/grading';
 import type { Database } from '../database.js';
 import type { JobStatus } from '../tables/jobs.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
@@ -13,7 +20,16 @@ export interface JobRecord extends JobKey {
   /** Rows processed, failed ones included (the `count` column). */
   done: number;
   failed: number;
+  /** Successful predictions that passed. */
   correct: number;
+  /** Successful predictions without a verdict. */
+  ungraded: number;
+  /** The job's assertions as stored (packages/grading parses them). */
+  assertions: unknown;
+  threshold: number | null;
+  grading_version: number;
+  /** Successful predictions still to be regraded; regrading while above 0. */
+  regrade_remaining: number;
   /** Rows claimed by a worker right now (from a partial index: bounded by calls in flight). */
   in_progress: number;
   created_at: Date;
@@ -42,6 +58,11 @@ export function selectJobs(db: Kysely<Database>) {
       sql<number>`coalesce(j.count, 0)`.as('done'),
       'j.failed',
       'j.correct',
+      'j.ungraded',
+      'j.assertions',
+      'j.threshold',
+      'j.grading_version',
+      'j.regrade_remaining',
       'j.created_at',
       'j.started_at',
       'j.updated_at',
@@ -101,6 +122,17 @@ export interface LaunchRequest {
   dataset_id: number;
   model_ids: number[];
   prompt_ids: number[];
+  /** Validated already (packages/grading); else the dataset's default_assertions, else equals. */
+  assertions?: Assertion[];
+  /** With `assertions`, null when not given; without, the dataset's default_threshold. */
+  threshold?: number | null;
+}
+
+export interface LaunchOptions {
+  /** How errors name the request's assertions, e.g. `body.assertions`. */
+  assertionsPath?: string;
+  /** Runs in the launch's transaction, after the jobs exist (a run records them). */
+  alsoWithin?: (trx: Kysely<Database>, jobs: LaunchedJob[]) => Promise<void>;
 }
 
 export interface LaunchedJob extends JobRecord {
@@ -117,8 +149,7 @@ export interface LaunchedJob extends JobRecord {
 export async function launchJobs(
   db: Kysely<Database>,
   request: LaunchRequest,
-  /** Runs in the launch's transaction, after the jobs exist (a run records them). */
-  alsoWithin?: (trx: Kysely<Database>, jobs: LaunchedJob[]) => Promise<void>,
+  options: LaunchOptions = {},
 ): Promise<LaunchedJob[]> {
   const modelIds = [...new Set(request.model_ids)];
   const promptIds = [...new Set(request.prompt_ids)];
@@ -132,7 +163,7 @@ export async function launchJobs(
 
       const dataset = await trx
         .selectFrom('datasets')
-        .select('dataset_id')
+        .select(['dataset_id', 'default_assertions', 'default_threshold'])
         .where('dataset_id', '=', datasetId)
         .forKeyShare()
         .executeTakeFirst();
@@ -192,9 +223,19 @@ export async function launchJobs(
         );
       }
 
+      const grading = gradingOf(request, dataset);
+      await checkJudgeModels(
+        trx,
+        grading.assertions,
+        request.assertions !== undefined
+          ? (options.assertionsPath ?? 'assertions')
+          : `dataset ${datasetId}'s default_assertions`,
+      );
+
       const inserted = await sql<JobKey>`
-        INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status)
-        SELECT m, p, ${datasetId}::int, 'pending'
+        INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, assertions, threshold)
+        SELECT m, p, ${datasetId}::int, 'pending', ${JSON.stringify(grading.assertions)}::jsonb,
+               ${grading.threshold}::float8
           FROM unnest(${modelIds}::int[]) AS m CROSS JOIN unnest(${promptIds}::int[]) AS p
          ORDER BY m, p
         ON CONFLICT (model_id, prompt_id, dataset_id) DO NOTHING
@@ -208,14 +249,90 @@ export async function launchJobs(
         .orderBy('j.model_id')
         .orderBy('j.prompt_id')
         .execute();
+      const explicit = request.assertions !== undefined || request.threshold !== undefined;
+      const differing = jobs.filter(
+        (job) => explicit && !created.has(formatJobKey(job)) && !sameAssertions(job, grading),
+      );
+      if (differing.length > 0) {
+        const keys = differing.map((job) => formatJobKey(job));
+        throw new ConflictError(
+          `job ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''} already exists with ` +
+            'other assertions or threshold: to grade its predictions with these, regrade it ' +
+            `(POST /v1/jobs/${keys[0]}/regrade with the assertions and threshold); ` +
+            'to run it again from zero, cancel it and launch again',
+          {
+            details: {
+              jobs: differing.map((job) => ({
+                model_id: job.model_id,
+                prompt_id: job.prompt_id,
+                dataset_id: job.dataset_id,
+                assertions: job.assertions,
+                threshold: job.threshold,
+                regrade: `/v1/jobs/${formatJobKey(job)}/regrade`,
+              })),
+            },
+          },
+        );
+      }
       const launched = jobs.map((job) => ({
         ...toJobRecord(job),
         created: created.has(formatJobKey(job)),
       }));
-      await alsoWithin?.(trx, launched);
+      await options.alsoWithin?.(trx, launched);
       return launched;
     }),
   );
+}
+
+/** The assertions and threshold a launch gives its new jobs. */
+function gradingOf(
+  request: LaunchRequest,
+  dataset: { default_assertions: unknown; default_threshold: number | null },
+): { assertions: readonly unknown[]; threshold: number | null } {
+  if (request.assertions !== undefined) {
+    return { assertions: request.assertions, threshold: request.threshold ?? null };
+  }
+  const defaults = dataset.default_assertions;
+  return {
+    assertions: Array.isArray(defaults) ? defaults : DEFAULT_ASSERTIONS,
+    threshold:
+      request.threshold !== undefined
+        ? request.threshold
+        : Array.isArray(defaults)
+          ? dataset.default_threshold
+          : null,
+  };
+}
+
+/**
+ * Every judge model the assertions name must exist; they are locked like the job's own
+ * model, so none can be deleted while the launch commits. `path` names the list in errors.
+ */
+export async function checkJudgeModels(
+  trx: Kysely<Database>,
+  assertions: readonly unknown[],
+  path: string,
+): Promise<void> {
+  const judges = judgeModelIds(assertions as Assertion[]);
+  if (judges.length === 0) return;
+  const found = await trx
+    .selectFrom('models')
+    .select('model_id')
+    .where(
+      'model_id',
+      'in',
+      judges.map((j) => j.model_id),
+    )
+    .forKeyShare()
+    .execute();
+  const missing = judges.filter((j) => !found.some((m) => m.model_id === j.model_id));
+  if (missing.length > 0) {
+    const problems = missing.map((j) => ({
+      path: `${path}.${j.index}.model_id`,
+      message: `no model has id ${j.model_id}: register the judge model first (POST /v1/models)`,
+    }));
+    throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  }
 }
 
 /**
@@ -228,21 +345,19 @@ async function deleteJobPredictions(
   trx: Kysely<Database>,
   key: JobKey,
   failedOnly: boolean,
-): Promise<number[]> {
+): Promise<number> {
   const status = failedOnly ? sql`AND p.status = 'failed'` : sql``;
-  const withDataset = await sql<{ row_id: number }>`
+  const withDataset = await sql`
     DELETE FROM predictions p
      WHERE p.dataset_id = ${key.dataset_id} AND p.model_id = ${key.model_id}
-       AND p.prompt_id = ${key.prompt_id} ${status}
-    RETURNING p.row_id`.execute(trx);
-  const withoutDataset = await sql<{ row_id: number }>`
+       AND p.prompt_id = ${key.prompt_id} ${status}`.execute(trx);
+  const withoutDataset = await sql`
     DELETE FROM predictions p
      USING rows r
      WHERE p.dataset_id IS NULL AND p.model_id = ${key.model_id}
        AND p.prompt_id = ${key.prompt_id} ${status}
-       AND r.row_id = p.row_id AND r.dataset_id = ${key.dataset_id}
-    RETURNING p.row_id`.execute(trx);
-  return [...withDataset.rows, ...withoutDataset.rows].map((row) => row.row_id);
+       AND r.row_id = p.row_id AND r.dataset_id = ${key.dataset_id}`.execute(trx);
+  return Number(withDataset.numAffectedRows ?? 0n) + Number(withoutDataset.numAffectedRows ?? 0n);
 }
 
 async function lockJob(trx: Kysely<Database>, key: JobKey): Promise<void> {
@@ -280,14 +395,16 @@ export async function cancelJob(db: Kysely<Database>, key: JobKey): Promise<Canc
 /** cancelJob inside the caller's transaction (cancelling a run cancels several jobs). */
 export async function cancelJobWithin(trx: Kysely<Database>, key: JobKey): Promise<CancelledJob> {
   await lockJob(trx, key);
-  const deleted = await deleteJobPredictions(trx, key, false);
+  // The job first (the documented delete trigger takes its status rows): its
+  // predictions then belong to no job, and the counting trigger has nothing to do.
   await trx
     .deleteFrom('modelpromptstatus')
     .where('model_id', '=', key.model_id)
     .where('prompt_id', '=', key.prompt_id)
     .where('dataset_id', '=', key.dataset_id)
     .execute();
-  return { ...key, predictions_deleted: deleted.length };
+  const deleted = await deleteJobPredictions(trx, key, false);
+  return { ...key, predictions_deleted: deleted };
 }
 
 export interface RetriedJob {
@@ -297,36 +414,71 @@ export interface RetriedJob {
 }
 
 /**
- * Sends a job's failed rows back to be processed again, in one transaction: deletes
- * the failed predictions, sets their status rows back to pending, lowers `count` and
- * `failed` by as many, and (when anything was reset) makes the job running again.
+ * Sends a job's failed rows back to be processed again: deletes its failed predictions.
+ * The counting trigger on predictions does the rest in the same statement: their status
+ * rows go back to pending, `count` and `failed` go down, and the job runs again.
  */
 export async function retryFailedRows(db: Kysely<Database>, key: JobKey): Promise<RetriedJob> {
   return retryOnDeadlock(() =>
     db.transaction().execute(async (trx) => {
       await extendStatementTimeout(trx, '30min');
       await lockJob(trx, key);
-      const failedRows = await deleteJobPredictions(trx, key, true);
-      const deleted = failedRows.length;
-      if (deleted > 0) {
-        await sql`
-          UPDATE predictionstatus
-             SET status = 'pending', claimed_by = NULL
-           WHERE model_id = ${key.model_id} AND prompt_id = ${key.prompt_id}
-             AND row_id = ANY(${failedRows}::int[])`.execute(trx);
-        await sql`
-          UPDATE modelpromptstatus
-             SET count       = greatest(coalesce(count, 0) - ${deleted}::int, 0),
-                 failed      = greatest(failed - ${deleted}::int, 0),
-                 status      = 'running',
-                 finished_at = NULL,
-                 updated_at  = now()
-           WHERE model_id = ${key.model_id} AND prompt_id = ${key.prompt_id}
-             AND dataset_id = ${key.dataset_id}`.execute(trx);
-      }
+      const deleted = await deleteJobPredictions(trx, key, true);
       const job = await getJob(trx, key);
       if (!job) throw new NotFoundError(`job ${formatJobKey(key)}`);
       return { reset: deleted, job };
+    }),
+  );
+}
+
+export interface RegradeRequest {
+  /** A new list (validated already); absent: regrade with the job's current one. */
+  assertions?: Assertion[];
+  /** A new threshold; a new list without one clears it (null). */
+  threshold?: number | null;
+}
+
+/**
+ * Asks for a regrade of every successful prediction of a job: stores the new grading
+ * setup and bumps `grading_version`. A trigger then marks all its successful
+ * predictions as to be regraded (`regrade_remaining`); workers regrade them without
+ * calling the candidate model, and the counters follow each new verdict.
+ */
+export async function requestRegrade(
+  db: Kysely<Database>,
+  key: JobKey,
+  request: RegradeRequest,
+  options: LaunchOptions = {},
+): Promise<JobRecord> {
+  return retryOnDeadlock(() =>
+    db.transaction().execute(async (trx) => {
+      await lockJob(trx, key);
+      if (request.assertions !== undefined) {
+        await checkJudgeModels(trx, request.assertions, options.assertionsPath ?? 'assertions');
+      }
+      const threshold =
+        request.threshold !== undefined
+          ? request.threshold
+          : request.assertions !== undefined
+            ? null
+            : undefined;
+      await trx
+        .updateTable('modelpromptstatus')
+        .set((eb) => ({
+          ...(request.assertions === undefined
+            ? {}
+            : { assertions: JSON.stringify(request.assertions) }),
+          ...(threshold === undefined ? {} : { threshold }),
+          grading_version: eb('grading_version', '+', 1),
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('model_id', '=', key.model_id)
+        .where('prompt_id', '=', key.prompt_id)
+        .where('dataset_id', '=', key.dataset_id)
+        .execute();
+      const job = await getJob(trx, key);
+      if (!job) throw new NotFoundError(`job ${formatJobKey(key)}`);
+      return job;
     }),
   );
 }

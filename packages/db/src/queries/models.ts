@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { ConflictError, NotFoundError } from '@evalq/core';
 import type { Database } from '../database.js';
 import type { Model } from '../tables/models.js';
@@ -91,6 +91,8 @@ export async function updateModel(
 }
 
 /** Deletes a model nothing refers to; a model used by jobs or bound prompts is kept (409). */
+const judgedBy = (modelId: number) => JSON.stringify([{ type: 'llm-judge', model_id: modelId }]);
+
 export async function deleteModel(db: Kysely<Database>, modelId: number): Promise<void> {
   await retryOnDeadlock(() =>
     db.transaction().execute(async (trx) => {
@@ -113,12 +115,23 @@ export async function deleteModel(db: Kysely<Database>, modelId: number): Promis
             .select(eb.fn.countAll<number>().as('n'))
             .where('model_id', '=', modelId)
             .as('prompts'),
+          // Jobs and dataset defaults that call it as an llm-judge (docs/grading.md).
+          eb
+            .selectFrom('modelpromptstatus')
+            .select(eb.fn.countAll<number>().as('n'))
+            .where(sql<SqlBool>`assertions @> ${judgedBy(modelId)}::jsonb`)
+            .as('judged jobs'),
+          eb
+            .selectFrom('datasets')
+            .select(eb.fn.countAll<number>().as('n'))
+            .where(sql<SqlBool>`default_assertions @> ${judgedBy(modelId)}::jsonb`)
+            .as('dataset defaults'),
         ])
         .executeTakeFirstOrThrow();
       const references = describeReferences(counts);
       if (references) {
         throw new ConflictError(
-          `model ${modelId} is still used by ${references}: cancel its jobs and delete the prompts bound to it first`,
+          `model ${modelId} is still used by ${references}: cancel its jobs, delete the prompts bound to it and stop judging with it first`,
           { details: counts },
         );
       }

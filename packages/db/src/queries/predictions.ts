@@ -10,6 +10,8 @@ export interface PredictionFilter {
   model_id?: number;
   prompt_id?: number;
   status?: PredictionOutcome;
+  /** The verdict: true, false, or null for ungraded successful predictions. */
+  passed?: boolean | null;
 }
 
 /** Where a page ends: predictions are ordered by (dataset, model, prompt, row). */
@@ -20,7 +22,7 @@ export interface PredictionCursor {
   row_id: number;
 }
 
-/** A prediction with its row's content and gold label, and whether it was right. */
+/** A prediction with its row's content and gold label, and its verdict. */
 export interface PredictionRecord {
   prediction_id: number;
   dataset_id: number;
@@ -30,8 +32,14 @@ export interface PredictionRecord {
   content: string | null;
   expected_prediction: string | null;
   prediction: string;
-  /** Equal to the gold label after trimming and ignoring case (docs/providers.md); null when the call failed. */
+  /** The verdict (docs/grading.md); null when the call failed or the prediction is ungraded. */
+  passed: boolean | null;
+  /** Alias of `passed`, kept for clients of the first API version. */
   correct: boolean | null;
+  /** Weighted mean of the assertion scores; null with `passed`. */
+  score: number | null;
+  /** Each assertion's result; null when the call failed. */
+  grading: unknown;
   status: PredictionOutcome;
   error: string | null;
   prediction_time: number;
@@ -65,9 +73,10 @@ export async function listPredictions(
       'r.content',
       'r.expected_prediction',
       'p.prediction',
-      sql<boolean | null>`CASE WHEN p.status = 'success'
-        THEN lower(btrim(p.prediction, E' \\t\\r\\n')) = lower(btrim(r.expected_prediction, E' \\t\\r\\n'))
-        END`.as('correct'),
+      'p.passed',
+      sql<boolean | null>`p.passed`.as('correct'),
+      'p.score',
+      'p.grading',
       'p.status',
       'p.error',
       'p.prediction_time',
@@ -85,6 +94,11 @@ export async function listPredictions(
     .$if(filter.model_id !== undefined, (q) => q.where('p.model_id', '=', filter.model_id!))
     .$if(filter.prompt_id !== undefined, (q) => q.where('p.prompt_id', '=', filter.prompt_id!))
     .$if(filter.status !== undefined, (q) => q.where('p.status', '=', filter.status!))
+    .$if(filter.passed !== undefined, (q) =>
+      filter.passed === null
+        ? q.where('p.status', '=', 'success').where('p.passed', 'is', null)
+        : q.where('p.passed', '=', filter.passed!),
+    )
     .$if(after !== undefined, (q) => q.where(keysetAfter(filter, after!)))
     .orderBy('p.dataset_id')
     .orderBy('p.model_id')
@@ -135,7 +149,10 @@ export const PREDICTION_EXPORT_COLUMNS = [
   'content',
   'expected_prediction',
   'prediction',
+  'passed',
   'correct',
+  'score',
+  'grading',
   'status',
   'error',
   'prediction_time',
@@ -156,8 +173,10 @@ const EXPORT_EXPRESSIONS: Record<(typeof PREDICTION_EXPORT_COLUMNS)[number], str
   content: 'r.content',
   expected_prediction: 'r.expected_prediction',
   prediction: 'p.prediction',
-  correct: `CASE WHEN p.status = 'success'
-    THEN lower(btrim(p.prediction, E' \\t\\r\\n')) = lower(btrim(r.expected_prediction, E' \\t\\r\\n')) END`,
+  passed: 'p.passed',
+  correct: 'p.passed',
+  score: 'p.score',
+  grading: 'p.grading',
   status: 'p.status',
   error: 'p.error',
   prediction_time: 'p.prediction_time',
@@ -195,13 +214,16 @@ function exportQuery(filter: PredictionFilter, format: PredictionExportFormat): 
   if (filter.prompt_id !== undefined)
     where.push(`p.prompt_id = ${integerLiteral(filter.prompt_id)}`);
   if (filter.status !== undefined) where.push(`p.status = ${STATUS_LITERALS[filter.status]}`);
+  if (filter.passed === null) where.push(`p.status = 'success' AND p.passed IS NULL`);
+  else if (filter.passed !== undefined)
+    where.push(`p.passed = ${filter.passed ? 'true' : 'false'}`);
   const columns =
     format === 'csv'
       ? PREDICTION_EXPORT_COLUMNS.map((column) => {
           const expression = EXPORT_EXPRESSIONS[column];
           // COPY writes booleans as t/f; the API says true/false.
-          return column === 'correct'
-            ? `CASE (${expression}) WHEN true THEN 'true' WHEN false THEN 'false' END AS correct`
+          return column === 'correct' || column === 'passed'
+            ? `CASE (${expression}) WHEN true THEN 'true' WHEN false THEN 'false' END AS ${column}`
             : `${expression} AS ${column}`;
         }).join(', ')
       : `json_build_object(${PREDICTION_EXPORT_COLUMNS.map((column) => `'${column}', ${EXPORT_EXPRESSIONS[column]}`).join(', ')})`;

@@ -10,6 +10,7 @@ import {
   toJobRecord,
   type JobRecord,
   type LaunchedJob,
+  type LaunchOptions,
   type LaunchRequest,
 } from './jobs.js';
 import { extendStatementTimeout } from './statement-timeout.js';
@@ -20,8 +21,6 @@ export type RunRecord = RunRow &
 
 export interface NewRun extends LaunchRequest {
   name?: string | null;
-  assertions?: unknown[] | null;
-  threshold?: number | null;
 }
 
 /** One model × prompt of a run, with its job when the job still exists. */
@@ -67,9 +66,10 @@ function selectRuns(db: Kysely<Database>) {
 export async function createRun(
   db: Kysely<Database>,
   request: NewRun,
+  options: Omit<LaunchOptions, 'alsoWithin'> = {},
 ): Promise<{ run: RunRecord; jobs: LaunchedJob[] }> {
   let runId = '';
-  const jobs = await launchJobs(db, request, async (trx, launched) => {
+  const alsoWithin = async (trx: Kysely<Database>, launched: LaunchedJob[]) => {
     const run = await trx
       .insertInto('runs')
       .values({
@@ -91,7 +91,8 @@ export async function createRun(
         })),
       )
       .execute();
-  });
+  };
+  const jobs = await launchJobs(db, request, { ...options, alsoWithin });
   const run = await getRun(db, runId);
   if (!run) throw new NotFoundError(`run ${runId}`);
   return { run, jobs };

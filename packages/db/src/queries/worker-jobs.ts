@@ -28,17 +28,27 @@ export async function listRunnableJobs(
   return result.rows;
 }
 
-/**
- * `pending → running` at a job's first claim, so dashboards show it started before
- * its first prediction lands. One small autocommit UPDATE; a no-op when already running.
- */
-export async function markJobRunning(db: Kysely<Database>, job: JobKey): Promise<boolean> {
-  const result = await sql`
-    UPDATE modelpromptstatus
-       SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-     WHERE model_id = ${job.model_id} AND prompt_id = ${job.prompt_id}
-       AND dataset_id = ${job.dataset_id} AND status = 'pending'`.execute(db);
-  return Number(result.numAffectedRows ?? 0n) > 0;
+/** How a job grades its predictions, as stored (packages/grading compiles it). */
+export interface JobGrading extends JobKey {
+  assertions: unknown;
+  threshold: number | null;
+  grading_version: number;
+}
+
+export async function loadJobGradings(
+  db: Kysely<Database>,
+  jobs: readonly JobKey[],
+): Promise<JobGrading[]> {
+  if (jobs.length === 0) return [];
+  const result = await sql<JobGrading>`
+    SELECT j.model_id, j.prompt_id, j.dataset_id, j.assertions, j.threshold, j.grading_version
+      FROM modelpromptstatus j
+      JOIN unnest(${jobs.map((j) => j.model_id)}::int[], ${jobs.map((j) => j.prompt_id)}::int[],
+                  ${jobs.map((j) => j.dataset_id)}::int[]) AS k(model_id, prompt_id, dataset_id)
+        ON j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id`.execute(
+    db,
+  );
+  return result.rows;
 }
 
 export interface ModelForWorker {

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type JobStatus = 'pending' | 'running' | 'done';
 
@@ -13,7 +13,17 @@ export interface ModelPromptStatusTable {
   /** Rows the job covers, fixed at launch by the seeding trigger. */
   total: Generated<number>;
   failed: Generated<number>;
+  /** Successful predictions that passed (docs/grading.md). */
   correct: Generated<number>;
+  /** Successful predictions without a verdict (a judge failed or answered unreadably). */
+  ungraded: Generated<number>;
+  /** How predictions are graded: a list of assertions (packages/grading). */
+  assertions: ColumnType<unknown, string | undefined, string>;
+  threshold: number | null;
+  /** Bumped by each regrade request. */
+  grading_version: Generated<number>;
+  /** Successful predictions graded under an older grading_version. */
+  regrade_remaining: Generated<number>;
   created_at: Generated<Date>;
   started_at: Date | null;
   updated_at: Generated<Date>;

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export type PredictionOutcome = 'success' | 'failed';
 
@@ -21,6 +21,13 @@ export interface PredictionsTable {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   created_at: Generated<Date>;
+  /** The verdict (docs/grading.md); null when failed or ungraded. */
+  passed: boolean | null;
+  score: number | null;
+  /** Each assertion's result. */
+  grading: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The job's grading_version this verdict was made under. */
+  grading_version: Generated<number>;
 }
 
 export type Prediction = Selectable<PredictionsTable>;

@@ -11,6 +11,11 @@ export interface RowVariables {
 /** The names that are the row's own columns rather than input keys. */
 export const ROW_COLUMN_VARIABLES = ['content', 'expected'] as const;
 
+/** Whether some of these variables are input keys (a claim then fetches each row's input). */
+export function usesInputVariables(variables: readonly string[]): boolean {
+  return variables.some((name) => !(ROW_COLUMN_VARIABLES as readonly string[]).includes(name));
+}
+
 /**
  * A variable's value as text, or undefined when the row lacks it. A path steps through
  * objects by key and arrays by index, as PostgreSQL's `#>` does (the launch check counts

@@ -1,0 +1,33 @@
+import type { Logger } from '@evalq/core';
+import type { JudgeCall } from '@evalq/grading';
+import type { ModelContext } from './job-catalog.js';
+import { callModel, type ModelCallDeps } from './model-call.js';
+
+/**
+ * Judge calls for llm-judge assertions: made like candidate calls (callModel), under the
+ * judge model's own limits, retries, timeout and metrics. A call that fails for good (or
+ * is abandoned at shutdown) throws, which leaves the prediction ungraded with the error.
+ */
+export function createJudgeCall(
+  judgeModel: (modelId: number) => Promise<ModelContext | undefined>,
+  deps: ModelCallDeps,
+  log: Logger,
+): JudgeCall {
+  return async ({ model_id, prompt }) => {
+    const model = await judgeModel(model_id);
+    if (!model) throw new Error(`model ${model_id} does not exist (any more)`);
+    const result = await callModel(
+      model,
+      { messages: [{ role: 'user', content: prompt }] },
+      deps,
+      log,
+    );
+    if (result.kind === 'abandoned') throw new Error('the call was abandoned: the worker stopped');
+    if (result.kind === 'failed') throw new Error(result.error);
+    return {
+      text: result.completion.text,
+      prompt_tokens: result.completion.promptTokens ?? null,
+      completion_tokens: result.completion.completionTokens ?? null,
+    };
+  };
+}
