@@ -89,57 +89,135 @@ describe('POST /v1/runs', () => {
     expect(one.headers.get('etag')).toBeTruthy();
   });
 
-  it('runs, then completes with a summary whose numbers match the stored answers', async () => {
-    const { dataset_id, model_ids, prompt_ids } = await catalog(10, 2, 2);
+  it('runs, then completes with a graded summary: pass rates, intervals, paired comparisons, winners', async () => {
+    const { dataset_id, model_ids, prompt_ids } = await catalog(20, 2, 2);
     const created = await api.post('/v1/runs', { dataset_id, model_ids, prompt_ids });
     const id = created.body.id as string;
     const [m1, m2] = model_ids as [number, number];
     const [p1, p2] = prompt_ids as [number, number];
-    // correct answers out of 10, per model × prompt
-    const correct = new Map([
-      [`${m1}/${p1}`, 8],
-      [`${m2}/${p1}`, 5],
-      [`${m1}/${p2}`, 6],
-      [`${m2}/${p2}`, 6],
+    // Each job answers its first `right` rows (in row order) right and the rest wrong, so
+    // on the rows both answer, the one with more right answers passes alone on the rest.
+    const right = new Map([
+      [`${m1}/${p1}`, 18],
+      [`${m2}/${p1}`, 10],
+      [`${m1}/${p2}`, 12],
+      [`${m2}/${p2}`, 12],
     ]);
 
     await finishJob({ model_id: m1, prompt_id: p1, dataset_id }, 3, 3);
     const running = await api.get(`/v1/runs/${id}`);
-    expect(running.body).toMatchObject({ status: 'running', progress: { done: 3, total: 40 } });
+    expect(running.body).toMatchObject({ status: 'running', progress: { done: 3, total: 80 } });
     expect(running.body.started_at).not.toBeNull();
-    expect(running.body.progress.percent).toBe(7.5);
+    expect(running.body.progress.percent).toBe(3.75);
+    expect(running.body.summary).toBeNull();
 
-    await finishJob({ model_id: m1, prompt_id: p1, dataset_id }, 7, 5);
-    for (const [key, right] of correct) {
+    await finishJob({ model_id: m1, prompt_id: p1, dataset_id }, 17, 15);
+    for (const [key, passed] of right) {
       if (key === `${m1}/${p1}`) continue;
       const [model_id, prompt_id] = key.split('/').map(Number) as [number, number];
-      await finishJob({ model_id, prompt_id, dataset_id }, 10, right);
+      await finishJob({ model_id, prompt_id, dataset_id }, 20, passed);
     }
     const done = await api.get(`/v1/runs/${id}`);
-    expect(done.body).toMatchObject({ status: 'completed', progress: { done: 40, percent: 100 } });
+    expect(done.body).toMatchObject({ status: 'completed', progress: { done: 80, percent: 100 } });
     expect(done.body.completed_at).not.toBeNull();
     const summary = done.body.summary;
-    expect(summary.basis).toBe('accuracy');
-    const accuracyOf = (m: number, p: number) =>
-      summary.leaderboard.find((r: JobKey) => r.model_id === m && r.prompt_id === p).accuracy;
-    for (const [key, right] of correct) {
-      const [m, p] = key.split('/').map(Number) as [number, number];
-      expect(accuracyOf(m, p)).toBeCloseTo(right / 10, 9);
-    }
-    expect(summary.leaderboard.map((r: { accuracy: number }) => r.accuracy)).toEqual([
-      0.8, 0.6, 0.6, 0.5,
+
+    // Leaderboard: pass rate = passed / 20, with the Wilson 95% interval written out here.
+    const wilson = (k: number, n: number) => {
+      const z = 1.96;
+      const p = k / n;
+      const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+      const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+      return [centre - half, centre + half];
+    };
+    type Entry = JobKey & {
+      n: number;
+      passed: number;
+      pass_rate: number;
+      pass_rate_ci95: [number, number];
+      mean_score: number;
+      failed: number;
+      ungraded: number;
+      round_table_winner: boolean;
+      prompt_label: string;
+    };
+    const board = summary.leaderboard as Entry[];
+    expect(board.map((e) => [e.model_id, e.prompt_id, e.pass_rate])).toEqual([
+      [m1, p1, 0.9],
+      [m1, p2, 0.6],
+      [m2, p2, 0.6],
+      [m2, p1, 0.5],
     ]);
-    expect(summary.leaderboard[0]).toMatchObject({
-      prompt_label: `runs-${dataset_id}-p0@1`,
-      round_table_winner: true,
-    });
-    // Pairs sharing a prompt (2) or a model (2); the diagonal pairs share nothing.
+    for (const entry of board) {
+      const passed = right.get(`${entry.model_id}/${entry.prompt_id}`)!;
+      expect(entry).toMatchObject({ n: 20, passed, failed: 0, ungraded: 0 });
+      expect(entry.mean_score).toBeCloseTo(passed / 20, 12);
+      const [lo, hi] = wilson(passed, 20);
+      expect(entry.pass_rate_ci95[0]).toBeCloseTo(lo!, 12);
+      expect(entry.pass_rate_ci95[1]).toBeCloseTo(hi!, 12);
+    }
+    expect(board[0]).toMatchObject({ prompt_label: `runs-${dataset_id}-p0@1` });
+    expect(board.map((e) => e.round_table_winner)).toEqual([true, false, false, false]);
+
+    // Comparisons: pairs sharing a prompt (2) or a model (2), best-ranked first; McNemar's
+    // exact p = min(1, 2 · Σ_{k ≤ min} C(N, k) / 2^N) over the N discordant rows.
+    const mcnemar = (aOnly: number, bOnly: number) => {
+      const n = aOnly + bOnly;
+      let tail = 0;
+      let choose = 1;
+      for (let k = 0; k <= Math.min(aOnly, bOnly); k += 1) {
+        tail += choose / 2 ** n;
+        choose = (choose * (n - k)) / (k + 1);
+      }
+      return n === 0 ? 1 : Math.min(1, 2 * tail);
+    };
+    const find = (a: [number, number], b: [number, number]) =>
+      summary.comparisons.find(
+        (c: { a: JobKey; b: JobKey }) =>
+          c.a.model_id === a[0] &&
+          c.a.prompt_id === a[1] &&
+          c.b.model_id === b[0] &&
+          c.b.prompt_id === b[1],
+      );
     expect(summary.comparisons).toHaveLength(4);
-    const onP1 = summary.comparisons.find(
-      (c: { shared: string; a: JobKey }) => c.shared === 'prompt' && c.a.prompt_id === p1,
+    const cases = [
+      // a, b, shared, both, a_only, b_only, neither, winner
+      [[m1, p1], [m2, p1], 'prompt', 10, 8, 0, 2, 'a'],
+      [[m1, p1], [m1, p2], 'model', 12, 6, 0, 2, 'a'],
+      [[m1, p2], [m2, p2], 'prompt', 12, 0, 0, 8, null],
+      [[m2, p2], [m2, p1], 'model', 10, 2, 0, 8, null],
+    ] as const;
+    for (const [a, b, shared, both, aOnly, bOnly, neither, winner] of cases) {
+      const c = find([...a], [...b]);
+      expect(c, `${a} vs ${b}`).toMatchObject({
+        shared,
+        n_paired: 20,
+        both,
+        a_only: aOnly,
+        b_only: bOnly,
+        neither,
+        winner,
+      });
+      expect(c.mcnemar_p).toBeCloseTo(mcnemar(aOnly, bOnly), 12);
+      expect(c.score_diff).toBeCloseTo((aOnly - bOnly) / 20, 12);
+      // The bootstrap interval holds the observed difference; for a significant winner
+      // (every discordant row favours A) it stays above 0.
+      expect(c.score_diff_ci95[0]).toBeLessThanOrEqual(c.score_diff + 1e-12);
+      expect(c.score_diff_ci95[1]).toBeGreaterThanOrEqual(c.score_diff - 1e-12);
+      if (winner === 'a') expect(c.score_diff_ci95[0]).toBeGreaterThan(0);
+      expect(c.verdict).toContain(winner ? 'significant' : 'not significant');
+    }
+    expect(find([m1, p1], [m2, p1]).verdict).toContain(
+      `m0 × runs-${dataset_id}-p0@1 wins on 8 rows`,
     );
-    expect(onP1).toMatchObject({ a_accuracy: 0.8, b_accuracy: 0.5, winner: 'a' });
-    expect(onP1.difference).toBeCloseTo(0.3, 9);
+    // The same numbers as GET /v1/compare: one owner of the statistics.
+    const direct = await api.get(
+      `/v1/compare?dataset_id=${dataset_id}&a=${m1}/${p1}&b=${m2}/${p1}`,
+    );
+    const { dataset_id: _d, a: _a, b: _b, verdict: _v, ...numbers } = direct.body;
+    expect(find([m1, p1], [m2, p1])).toMatchObject(numbers);
+
+    // Round table: m1 beats m2 on p1 (p = 2/2^8); on p2 they tie, so no winner.
     expect(summary.winners).toEqual([
       { prompt_id: p1, model_id: m1 },
       { prompt_id: p2, model_id: null },
@@ -160,7 +238,7 @@ describe('POST /v1/runs', () => {
     for (const run of [first, second]) {
       expect(run.status).toBe(201);
       expect(run.body).toMatchObject({ status: 'completed', progress: { done: 6, total: 6 } });
-      expect(run.body.summary.leaderboard[0].accuracy).toBe(1);
+      expect(run.body.summary.leaderboard[0]).toMatchObject({ pass_rate: 1, n: 6 });
     }
     expect(
       await count('SELECT count(*) AS n FROM modelpromptstatus WHERE dataset_id = $1', [
@@ -175,6 +253,45 @@ describe('POST /v1/runs', () => {
     ).toBe(predictions);
   });
 
+  it('grades its jobs with its assertions; reuses a job only when its assertions match, else 409 pointing to regrade', async () => {
+    const { dataset_id, model_ids, prompt_ids } = await catalog(4, 1, 1);
+    const key = { model_id: model_ids[0]!, prompt_id: prompt_ids[0]!, dataset_id };
+    const assertions = [{ type: 'icontains' }, { type: 'latency', value: 5, weight: 0 }];
+    const first = await api.post('/v1/runs', { dataset_id, model_ids, prompt_ids, assertions });
+    expect(first.status).toBe(201);
+    expect(first.body.jobs[0].job).toMatchObject({
+      assertions: [
+        { type: 'icontains', weight: 1, not: false },
+        { type: 'latency', value: 5, weight: 0, not: false },
+      ],
+      threshold: null,
+    });
+    // icontains: "The answer is A." contains the label a, ignoring case.
+    await processRows(api.t, key, 4, {
+      answer: (row) => `The answer is ${row.expected_prediction.toUpperCase()}.`,
+    });
+    const graded = await api.get(`/v1/runs/${first.body.id}`);
+    expect(graded.body.summary.leaderboard[0]).toMatchObject({ n: 4, passed: 4, pass_rate: 1 });
+
+    const same = await api.post('/v1/runs', { dataset_id, model_ids, prompt_ids, assertions });
+    expect(same.status).toBe(201);
+    expect(same.body.status).toBe('completed');
+    const runs = await count('SELECT count(*) AS n FROM runs WHERE dataset_id = $1', [dataset_id]);
+    const other = await api.post('/v1/runs', {
+      dataset_id,
+      model_ids,
+      prompt_ids,
+      assertions: [{ type: 'equals' }],
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toContain(
+      `POST /v1/jobs/${key.model_id}/${key.prompt_id}/${dataset_id}/regrade`,
+    );
+    expect(await count('SELECT count(*) AS n FROM runs WHERE dataset_id = $1', [dataset_id])).toBe(
+      runs,
+    );
+  });
+
   it('refuses what it cannot do yet, and bad input, writing nothing', async () => {
     const { dataset_id, model_ids, prompt_ids } = await catalog(2, 1, 1);
     const runsBefore = await count('SELECT count(*) AS n FROM runs');
@@ -185,6 +302,25 @@ describe('POST /v1/runs', () => {
       [{ ...base, cache: true }, 400, 'body.cache'],
       [{ ...base, threshold: 2 }, 400, 'body.threshold'],
       [{ ...base, assertions: [{ weight: 1 }] }, 400, 'body.assertions.0.type'],
+      [{ ...base, assertions: [{ type: 'equals', weight: -1 }] }, 400, 'body.assertions.0.weight'],
+      [
+        {
+          ...base,
+          assertions: [
+            { type: 'equals' },
+            { type: 'icontains' },
+            { type: 'llm-judge', model_id: 999_999, rubric: 'Is {{output}} right?' },
+          ],
+        },
+        400,
+        'body.assertions.2.model_id',
+      ],
+      [{ ...base, assertions: [{ type: 'regex', value: '(' }] }, 400, 'body.assertions.0.value'],
+      [
+        { ...base, assertions: [{ type: 'llm-judge', model_id: 1, rubric: 'Is {{output right?' }] },
+        400,
+        'body.assertions.0.rubric',
+      ],
       [{ ...base, model_ids: [] }, 400, 'body.model_ids'],
       [{ ...base, dataset_id: 999_999 }, 404, 'dataset_id'],
       [{ ...base, prompt_ids: [999_999] }, 404, 'prompt_ids'],

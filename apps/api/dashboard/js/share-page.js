@@ -18,8 +18,19 @@ import { createProgressBar } from './progress-bar.js';
 
 const POLL_MS = 3000;
 const FINAL = new Set(['completed', 'canceled']);
-const JOB_COLUMNS = ['Model', 'Prompt', 'Status', 'Progress', 'Failed', 'Accuracy'];
-const BOARD_COLUMNS = ['#', 'Model', 'Prompt', 'Rows', 'Accuracy', 'Failed', 'p50', 'p95'];
+const JOB_COLUMNS = ['Model', 'Prompt', 'Status', 'Progress', 'Failed', 'Pass rate'];
+const BOARD_COLUMNS = [
+  '#',
+  'Model',
+  'Prompt',
+  'Graded',
+  'Pass rate',
+  '95% interval',
+  'Score',
+  'Failed',
+  'Ungraded',
+  'p50',
+];
 
 const view = document.getElementById('view');
 const dataUrl = `${location.pathname.replace(/\/+$/, '')}/data`;
@@ -29,6 +40,24 @@ function candidateName(data, key) {
     (x) => x.model_id === key.model_id && x.prompt_id === key.prompt_id,
   );
   return c ? `${c.model_name ?? `model ${key.model_id}`} × ${c.prompt_label}` : DASH;
+}
+
+function formatInterval(interval) {
+  return interval ? `${formatAccuracy(interval[0])} – ${formatAccuracy(interval[1])}` : DASH;
+}
+
+/** "a vs b: 37 vs 12 rows (of 80 paired), p = 0.00044 — a is better". */
+function comparisonText(data, c) {
+  const a = candidateName(data, c.a);
+  const b = candidateName(data, c.b);
+  const verdict =
+    c.winner === null
+      ? 'no significant difference'
+      : `${c.winner === 'a' ? a : b} is significantly better`;
+  return (
+    `${a} vs ${b}: each passes alone on ${formatCount(c.a_only)} vs ${formatCount(c.b_only)} ` +
+    `of ${formatCount(c.n_paired)} shared rows, p = ${Number(c.mcnemar_p.toPrecision(2))} — ${verdict}`
+  );
 }
 
 function runHeader(data) {
@@ -69,7 +98,7 @@ function jobsTable(data) {
   return h(
     'table',
     { class: 'stack share-jobs' },
-    tableHead(JOB_COLUMNS, ['Failed', 'Accuracy']),
+    tableHead(JOB_COLUMNS, ['Failed', 'Pass rate']),
     h(
       'tbody',
       {},
@@ -121,7 +150,7 @@ function summarySection(data) {
   const board = h(
     'table',
     { class: 'stack leaderboard' },
-    tableHead(BOARD_COLUMNS, ['#', 'Rows', 'Accuracy', 'Failed', 'p50', 'p95']),
+    tableHead(BOARD_COLUMNS, ['#', 'Graded', 'Pass rate', 'Score', 'Failed', 'Ungraded', 'p50']),
     h(
       'tbody',
       {},
@@ -137,46 +166,43 @@ function summarySection(data) {
             }),
             h('td', { class: 'prompt', text: row.prompt_label }),
             h('td', { class: 'num', text: formatCount(row.n) }),
-            h('td', { class: 'num accuracy', text: formatAccuracy(row.accuracy) }),
+            h('td', { class: 'num accuracy', text: formatAccuracy(row.pass_rate) }),
+            h('td', { class: 'interval', text: formatInterval(row.pass_rate_ci95) }),
+            h('td', {
+              class: 'num',
+              text: row.mean_score === null ? DASH : row.mean_score.toFixed(3),
+            }),
             h('td', { class: 'num failed', text: formatCount(row.failed) }),
+            h('td', { class: 'num', text: formatCount(row.ungraded) }),
             h('td', { class: 'num', text: formatLatency(row.latency_p50_s) }),
-            h('td', { class: 'num', text: formatLatency(row.latency_p95_s) }),
           ),
           BOARD_COLUMNS,
         ),
       ),
     ),
   );
-  const comparisons = summary.comparisons.map((c) => {
-    const a = candidateName(data, c.a);
-    const b = candidateName(data, c.b);
-    const verdict =
-      c.winner === null
-        ? 'no difference'
-        : `${c.winner === 'a' ? 'the first' : 'the second'} is better`;
-    return h('li', {
-      text: `${a} vs ${b}: ${formatAccuracy(c.a_accuracy)} vs ${formatAccuracy(c.b_accuracy)} — ${verdict}`,
-    });
-  });
+  const comparisons = summary.comparisons.map((c) => h('li', { text: comparisonText(data, c) }));
   const winners = summary.winners.map((w) => {
     const prompt = data.candidates.find((c) => c.prompt_id === w.prompt_id)?.prompt_label;
     const model = data.candidates.find((c) => c.model_id === w.model_id)?.model_name;
     return h('li', {
-      text: `${prompt ?? `prompt ${w.prompt_id}`}: ${w.model_id === null ? 'no single best model' : (model ?? `model ${w.model_id}`)}`,
+      text: `${prompt ?? `prompt ${w.prompt_id}`}: ${w.model_id === null ? 'no model is significantly better than the others' : (model ?? `model ${w.model_id}`)}`,
     });
   });
   return [
     h('h2', { class: 'section-title', text: 'Leaderboard' }),
     h('p', {
       class: 'notice',
-      text: 'Ranked by accuracy (correct answers / successful calls); ★ marks the best model of its prompt.',
+      text:
+        'Ranked by pass rate (passed / graded answers) with its 95% interval; ★ marks the ' +
+        "prompt's winner: the best model, significantly better than the runner-up (p < 0.05).",
     }),
     board,
     h('h2', { class: 'section-title', text: 'Comparisons' }),
     comparisons.length > 0
       ? h('ul', { class: 'comparisons' }, comparisons)
       : h('p', { class: 'notice', text: 'No two candidates share a prompt or a model.' }),
-    h('h2', { class: 'section-title', text: 'Best model per prompt' }),
+    h('h2', { class: 'section-title', text: 'Winner per prompt' }),
     h('ul', { class: 'winners' }, winners),
   ];
 }
