@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type Reply, type TestApi } from './support/test-api.js';
 import { requireRedis } from '@evalq/testing';
+import { expectedWilson } from './support/expected-statistics.js';
 
 // Every test here goes through Redis (skipped with the reason where none answers).
 requireRedis();
@@ -226,16 +227,9 @@ describe('GET /v1/datasets/:id/leaderboard', () => {
       completion_tokens: null,
     });
     expect(second.latency_p50_s).toBeCloseTo(0.1);
-    // Wilson 95%, written out: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)
-    const wilson = (p: number, n: number) => {
-      const z = 1.96;
-      const center = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-      const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-      return [center - half, Math.min(1, center + half)];
-    };
-    expect(second.pass_rate_ci95[0]).toBeCloseTo(wilson(0.5, 1000)[0]!, 12);
-    expect(second.pass_rate_ci95[1]).toBeCloseTo(wilson(0.5, 1000)[1]!, 12);
-    expect(first.pass_rate_ci95[0]).toBeCloseTo(wilson(1, ROWS)[0]!, 12);
+    expect(second.pass_rate_ci95[0]).toBeCloseTo(expectedWilson(500, 1000)[0], 12);
+    expect(second.pass_rate_ci95[1]).toBeCloseTo(expectedWilson(500, 1000)[1], 12);
+    expect(first.pass_rate_ci95[0]).toBeCloseTo(expectedWilson(ROWS, ROWS)[0], 12);
     expect(first.pass_rate_ci95[1]).toBeCloseTo(1, 12);
     // Same prompt, 1,000 paired rows: A passes all, B 500 of them. McNemar p ≈ 0: A wins.
     expect(first.round_table_winner).toBe(true);

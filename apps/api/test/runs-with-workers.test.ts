@@ -223,10 +223,15 @@ describe('a run of chat and text prompts, through real workers and the SDKs', ()
       expect(temperatures((r) => !isChat1(r))).toEqual(new Set([JSON.stringify([1, null])]));
     }
 
-    // The summary ranks the six candidates by accuracy on the 11 rows that rendered.
+    // The summary ranks the six candidates by pass rate on the 11 rows that rendered (the
+    // failed one is not graded), and compares the pairs that share a prompt or a model.
     expect(run.summary.leaderboard).toHaveLength(6);
     for (const entry of run.summary.leaderboard) {
-      expect(entry).toMatchObject({ n: ROWS, failed: 1, accuracy: 1 });
+      expect(entry).toMatchObject({ n: ROWS - 1, processed: ROWS, failed: 1, pass_rate: 1 });
+    }
+    expect(run.summary.comparisons.length).toBeGreaterThan(0);
+    for (const comparison of run.summary.comparisons) {
+      expect(comparison).toMatchObject({ n_paired: ROWS - 1, mcnemar_p: 1, winner: null });
     }
   });
 });

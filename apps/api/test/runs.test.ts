@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobKey } from '@evalq/core';
 import { startTestApi, type TestApi } from './support/test-api.js';
 import { processRows } from './support/claim-protocol.js';
+import { expectedMcNemar, expectedWilson } from './support/expected-statistics.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -123,13 +124,6 @@ describe('POST /v1/runs', () => {
     const summary = done.body.summary;
 
     // Leaderboard: pass rate = passed / 20, with the Wilson 95% interval written out here.
-    const wilson = (k: number, n: number) => {
-      const z = 1.96;
-      const p = k / n;
-      const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-      const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-      return [centre - half, centre + half];
-    };
     type Entry = JobKey & {
       n: number;
       passed: number;
@@ -152,25 +146,15 @@ describe('POST /v1/runs', () => {
       const passed = right.get(`${entry.model_id}/${entry.prompt_id}`)!;
       expect(entry).toMatchObject({ n: 20, passed, failed: 0, ungraded: 0 });
       expect(entry.mean_score).toBeCloseTo(passed / 20, 12);
-      const [lo, hi] = wilson(passed, 20);
-      expect(entry.pass_rate_ci95[0]).toBeCloseTo(lo!, 12);
-      expect(entry.pass_rate_ci95[1]).toBeCloseTo(hi!, 12);
+      const [lo, hi] = expectedWilson(passed, 20);
+      expect(entry.pass_rate_ci95[0]).toBeCloseTo(lo, 12);
+      expect(entry.pass_rate_ci95[1]).toBeCloseTo(hi, 12);
     }
     expect(board[0]).toMatchObject({ prompt_label: `runs-${dataset_id}-p0@1` });
     expect(board.map((e) => e.round_table_winner)).toEqual([true, false, false, false]);
 
     // Comparisons: pairs sharing a prompt (2) or a model (2), best-ranked first; McNemar's
     // exact p = min(1, 2 · Σ_{k ≤ min} C(N, k) / 2^N) over the N discordant rows.
-    const mcnemar = (aOnly: number, bOnly: number) => {
-      const n = aOnly + bOnly;
-      let tail = 0;
-      let choose = 1;
-      for (let k = 0; k <= Math.min(aOnly, bOnly); k += 1) {
-        tail += choose / 2 ** n;
-        choose = (choose * (n - k)) / (k + 1);
-      }
-      return n === 0 ? 1 : Math.min(1, 2 * tail);
-    };
     const find = (a: [number, number], b: [number, number]) =>
       summary.comparisons.find(
         (c: { a: JobKey; b: JobKey }) =>
@@ -189,7 +173,7 @@ describe('POST /v1/runs', () => {
     ] as const;
     for (const [a, b, shared, both, aOnly, bOnly, neither, winner] of cases) {
       const c = find([...a], [...b]);
-      expect(c, `${a} vs ${b}`).toMatchObject({
+      expect(c, `${a.join('/')} vs ${b.join('/')}`).toMatchObject({
         shared,
         n_paired: 20,
         both,
@@ -198,7 +182,7 @@ describe('POST /v1/runs', () => {
         neither,
         winner,
       });
-      expect(c.mcnemar_p).toBeCloseTo(mcnemar(aOnly, bOnly), 12);
+      expect(c.mcnemar_p).toBeCloseTo(expectedMcNemar(aOnly, bOnly), 12);
       expect(c.score_diff).toBeCloseTo((aOnly - bOnly) / 20, 12);
       // The bootstrap interval holds the observed difference; for a significant winner
       // (every discordant row favours A) it stays above 0.

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, watchedPage } from './support/browser.js';
 import { processRows } from './support/claim-protocol.js';
 import { startTestApi, type TestApi } from './support/test-api.js';
+import { expectedWilson } from './support/expected-statistics.js';
 
 // Share links: a read-only page and JSON of one run, opened by a token in the URL
 // without the API token; only the token's hash is stored; expired or revoked links
@@ -121,7 +122,12 @@ describe('opening a link', () => {
     expect(data.body.candidates).toEqual([
       expect.objectContaining({ model_name: 'shared-model', prompt_label: 'triage@1' }),
     ]);
-    expect(data.body.summary.leaderboard[0]).toMatchObject({ n: 8, accuracy: 0.75 });
+    expect(data.body.summary.leaderboard[0]).toMatchObject({ n: 8, passed: 6, pass_rate: 0.75 });
+    const [lo, hi] = expectedWilson(6, 8);
+    expect(data.body.summary.leaderboard[0].pass_rate_ci95[0]).toBeCloseTo(lo, 12);
+    expect(data.body.summary.leaderboard[0].pass_rate_ci95[1]).toBeCloseTo(hi, 12);
+    // The same summary as the run's own (one owner), winners included.
+    expect(data.body.summary).toEqual((await api.get(`/v1/runs/${run.id}`)).body.summary);
     const page = await open(url, '');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -212,6 +218,10 @@ describe('the share page in Chromium, on a phone', () => {
       expect(box.x + box.width, selector).toBeLessThanOrEqual(420);
     }
     expect(await page.locator('table.share-jobs td.accuracy').first().textContent()).toBe('75.0 %');
+    const [lo, hi] = expectedWilson(6, 8);
+    expect(await page.locator('table.leaderboard td.interval').first().textContent()).toBe(
+      `${(lo * 100).toFixed(1)} % – ${(hi * 100).toFixed(1)} %`,
+    );
     expect(
       await page
         .locator('table.share-jobs [role="progressbar"]')

@@ -109,19 +109,26 @@ describe('grading at the call', () => {
 });
 
 describe('llm-judge', () => {
-  it('calls the judge under its own limits, records its tokens, and counts its verdicts', async () => {
+  it("calls the judge under its own limits with the row's variables, records its tokens, and counts its verdicts", async () => {
     const rows = 40;
     const judge = await judgeModel({ max_concurrency: 2 });
     bed.servers.judge.configure({ latencyMs: 20, failWith: undefined });
     bed.servers.judge.reset();
     const key = await createJob(bed.t, bed.servers.candidate.url, rows);
+    // Each row's input holds a nested variable the rubric (not the prompt) uses.
+    await bed.t.query(
+      `UPDATE rows SET input = jsonb_build_object('meta', jsonb_build_object('topic', 'topic of ' || content))
+        WHERE dataset_id = $1`,
+      [key.dataset_id],
+    );
     const worker = await bed.startWorker('judged', { WORKER_CONCURRENCY: 16 });
     await launchJob(bed.t, key, bed.prefix, {
       assertions: [
         {
           type: 'llm-judge',
           model_id: judge,
-          rubric: 'Question: {{content}}\nAnswer: {{output}}\nIs the answer right?',
+          rubric:
+            'Topic: {{ meta.topic }}\nQuestion: {{content}}\nAnswer: {{output}}\nIs the answer right?',
           labels: ['correct', 'wrong'],
           pass_labels: ['correct'],
         },
@@ -133,8 +140,12 @@ describe('llm-judge', () => {
     const asked = bed.servers.judge.requests[0]!;
     expect(asked.model).toBe('judge');
     expect(asked.prompt).toMatch(
-      /^Question: What is \d+ \+ \d+\?\nAnswer: The answer is \d+\.\nIs the answer right\?\n\nAnswer with exactly one of these labels/,
+      /^Topic: topic of What is \d+ \+ \d+\?\nQuestion: What is \d+ \+ \d+\?\nAnswer: The answer is \d+\.\nIs the answer right\?\n\nAnswer with exactly one of these labels/,
     );
+    // Each judge call carries its own row's variables (the topic names the same question).
+    for (const request of bed.servers.judge.requests) {
+      expect(request.prompt).toMatch(/^Topic: topic of (What is \d+ \+ \d+\?)\nQuestion: \1\n/);
+    }
 
     const stored = await predictionsOf(key);
     expect(stored.filter((p) => p.passed).length).toBe(rows / 2);

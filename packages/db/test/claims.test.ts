@@ -120,13 +120,16 @@ describe('claimRows', () => {
     expect(await claimRows(t.db, key, 100, 'worker-b')).toHaveLength(0);
   });
 
-  it("returns each row's label and input only when asked (a prompt that uses them)", async () => {
+  it("returns each row's label always (grading needs it) and its input only when asked", async () => {
     const key = await newJob(4);
     await t.query(`UPDATE rows SET input = jsonb_build_object('n', row_id) WHERE dataset_id = $1`, [
       key.dataset_id,
     ]);
     const plain = await claimRows(t.db, key, 2, 'worker-a');
-    expect(plain.every((r) => r.expected_prediction === null && r.input === null)).toBe(true);
+    expect(plain.map((r) => [r.content, r.expected_prediction, r.input])).toEqual([
+      ['content 1', 'label', null],
+      ['content 2', 'label', null],
+    ]);
     const withVariables = await claimRows(t.db, key, 2, 'worker-a', true);
     expect(withVariables.map((r) => [r.content, r.expected_prediction, r.input])).toEqual([
       ['content 3', 'label', { n: withVariables[0]!.row_id }],
