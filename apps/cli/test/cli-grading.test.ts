@@ -102,16 +102,17 @@ describe('evalq and grading', () => {
     expect(wrongLines).toHaveLength(10);
     expect(wrongLines.every((line) => / no /.test(line))).toBe(true);
 
+    // Candidates by name (model) and id (the prompt has no name), the dataset by name.
     const compare = await ok([
       'compare',
       '--dataset',
-      String(dataset_id),
-      `${modelA}/${prompt_id}`,
-      `${modelB}/${prompt_id}`,
+      'graded',
+      `a/${prompt_id}`,
+      `b/${prompt_id}`,
     ]);
     // 10 discordant pairs all one way: p = 2 / 1024.
     expect(compare).toMatch(/McNemar exact p = 0\.00195/);
-    expect(compare).toMatch(new RegExp(`A ${modelA}/${prompt_id} is better`));
+    expect(compare).toMatch(new RegExp(`A a/${prompt_id} is better`));
     expect(compare).toMatch(/mean score A − B = 0\.6250/);
 
     const board = await ok(['leaderboard', '--dataset', String(dataset_id)]);
@@ -139,9 +140,9 @@ describe('evalq and grading', () => {
     const b = await ok([
       'classification',
       '--dataset',
-      String(dataset_id),
+      'graded',
       '--model',
-      String(modelB),
+      'b',
       '--prompt',
       String(prompt_id),
     ]);
@@ -155,7 +156,7 @@ describe('evalq and grading', () => {
       'datasets',
       'defaults',
       '--dataset',
-      String(dataset_id),
+      'graded',
       '--assertions',
       '[{"type": "starts-with"}]',
     ]);

@@ -153,13 +153,17 @@ describe('evalq run, runs and share', () => {
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout).toContain(`run ${runId} launched: 2 job(s)`);
     expect(watched.stdout).toContain('run mail triage: completed 40/40 (100%)');
-    expect(watched.stdout).toMatch(/Leaderboard \(by accuracy/);
-    expect(watched.stdout).toMatch(/1\s+fake-gpt\s+mailsort@2\s+20\s+100\.0%/);
-    expect(watched.stdout).toMatch(/2\s+fake-llama\s+mailsort@2\s+20\s+75\.0%/);
+    expect(watched.stdout).toMatch(/Leaderboard \(pass rate with its 95% interval/);
+    expect(watched.stdout).toMatch(/1\s+\d+ fake-gpt\s+mailsort@2\s+done\s+20\s+100\.0%/);
+    expect(watched.stdout).toMatch(/2\s+\d+ fake-llama\s+mailsort@2\s+done\s+20\s+75\.0%/);
+    // fake-gpt passes alone on the 5 spam rows, fake-llama on none: McNemar's exact
+    // p = 2 · (1/2)^5 = 0.0625, not below 0.05, so neither wins.
     expect(watched.stdout).toContain(
-      'fake-gpt × mailsort@2 vs fake-llama × mailsort@2: 100.0% vs 75.0%',
+      'fake-gpt × mailsort@2 vs fake-llama × mailsort@2: 5 vs 0 rows won of 20 paired, ' +
+        `McNemar p = ${(2 / 2 ** 5).toPrecision(2)}`,
     );
-    expect(watched.stdout).toContain('mailsort@2: fake-gpt');
+    expect(watched.stdout).toContain('→ no significant difference');
+    expect(watched.stdout).toContain('mailsort@2: no model is significantly better than the rest');
 
     const listed = await ok(['runs']);
     expect(listed).toMatch(
