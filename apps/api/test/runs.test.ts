@@ -437,6 +437,32 @@ describe('prompt variables at launch', () => {
       0,
     );
 
+    // A judge rubric's row variables are checked the same way (output is the rubric's own).
+    const judged = (rubric: string) => ({
+      dataset_id,
+      model_ids,
+      prompt_ids: [fine],
+      assertions: [{ type: 'equals' }, { type: 'llm-judge', model_id: model_ids[0], rubric }],
+    });
+    for (const path of ['/v1/jobs', '/v1/runs']) {
+      const reply = await api.post(path, judged('{{output}} vs {{meta.lang}}: {{ question }}?'));
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.details).toEqual([
+        expect.objectContaining({
+          path: 'body.assertions.1.rubric',
+          variable: 'meta.lang',
+          rows_lacking: 3,
+        }),
+        expect.objectContaining({
+          path: 'body.assertions.1.rubric',
+          variable: 'question',
+          rows_lacking: 3,
+        }),
+      ]);
+      expect(reply.body.error.message).toContain("assertion 1's rubric uses {{question}}");
+    }
+    expect(await count('SELECT count(*) AS n FROM modelpromptstatus')).toBe(before);
+
     const ok = await api.post('/v1/runs', { dataset_id, model_ids, prompt_ids: [fine] });
     expect(ok.status).toBe(201);
   });

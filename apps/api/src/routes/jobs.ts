@@ -56,8 +56,8 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         },
       },
       async (request, reply) => {
-        const { dataset_id, prompt_ids } = request.body;
-        await checkPromptVariables(ctx.db, dataset_id, prompt_ids);
+        const { dataset_id, prompt_ids, assertions } = request.body;
+        await checkPromptVariables(ctx.db, dataset_id, prompt_ids, assertions);
         const jobs = await launchJobs(ctx.db, request.body, { assertionsPath: 'body.assertions' });
         const enqueued = await startLaunchedJobs(ctx, jobs, request.log);
         const created = jobs.filter((job) => job.created).map(keyOf);

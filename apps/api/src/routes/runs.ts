@@ -66,7 +66,7 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request, reply) => {
         const { budget: _budget, cache: _cache, ...body } = request.body;
-        await checkPromptVariables(ctx.db, body.dataset_id, body.prompt_ids);
+        await checkPromptVariables(ctx.db, body.dataset_id, body.prompt_ids, body.assertions);
         const created = await createRun(ctx.db, body, { assertionsPath: 'body.assertions' });
         const enqueued = await startLaunchedJobs(ctx, created.jobs, request.log);
         request.log.info(
