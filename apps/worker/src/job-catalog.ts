@@ -44,9 +44,11 @@ export interface JobCatalogOptions {
 }
 
 /**
- * The models and prompts (compiled) of the jobs this worker runs, read from PostgreSQL and kept.
- * Models are re-read at every reconcile, so a changed config (PATCH /v1/models) takes
- * effect within seconds; a model's client is rebuilt only when its definition changed.
+ * The models, prompts and assertions (both compiled) of the jobs this worker runs, read
+ * from PostgreSQL and kept. Models are re-read at every reconcile, so a changed config
+ * (PATCH /v1/models) takes effect within seconds; a model's client is rebuilt only when
+ * its definition changed. Prompts are immutable; assertions are compiled again when a
+ * regrade changes their version.
  */
 export class JobCatalog {
   readonly #db: Kysely<Database>;
