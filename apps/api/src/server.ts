@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import { metricsRoutes } from './routes/operations.js';
+import { predictionGridRoutes } from './routes/prediction-grid.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { promptRoutes } from './routes/prompts.js';
 import { rowsImportRoutes } from './routes/rows-import.js';
@@ -193,6 +194,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
       await v1.register(runRoutes(ctx));
       await v1.register(eventRoutes(ctx));
       await v1.register(predictionRoutes(ctx));
+      await v1.register(predictionGridRoutes(ctx));
       await v1.register(compareRoutes(ctx));
     },
     { prefix: '/v1' },

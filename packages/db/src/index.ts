@@ -39,3 +39,5 @@ export * from './queries/job-announcements.js';
 export * from './queries/paired-verdicts.js';
 export * from './queries/label-pairs.js';
 export * from './queries/regrades.js';
+export * from './queries/disagreeing-rows.js';
+export * from './queries/prediction-grid.js';

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { exportPredictions, listPredictions } from '@evalq/db';
+import { NotFoundError } from '@evalq/core';
+import { exportPredictions, getPrediction, listPredictions } from '@evalq/db';
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { EXPORT_CONTENT_TYPES } from '../export/prediction-export.js';
 import { presentPrediction } from '../presenters.js';
-import { errors, pageOf } from '../schemas/common.js';
+import { errors, idParam, pageOf } from '../schemas/common.js';
 import { prediction, predictionExportQuery, predictionListQuery } from '../schemas/predictions.js';
 
 const tags = ['predictions'];
@@ -41,6 +42,26 @@ export function predictionRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
           (row) => [row.dataset_id, row.model_id, row.prompt_id, row.row_id],
           presentPrediction,
         );
+      },
+    );
+
+    app.get(
+      '/predictions/:prediction_id',
+      {
+        schema: {
+          summary: 'One prediction: its output, the prompt sent, and each assertion’s result',
+          description:
+            'grading holds each assertion’s verdict, score and reason (a judge’s reason, or why ' +
+            'it could not decide). prediction_id comes from a list, the grid or a comparison’s rows.',
+          tags,
+          params: z.object({ prediction_id: idParam }),
+          response: { 200: prediction, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const found = await getPrediction(ctx.db, request.params.prediction_id);
+        if (!found) throw new NotFoundError(`prediction ${request.params.prediction_id}`);
+        return presentPrediction(found);
       },
     );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParam, idSchema } from './common.js';
+import { cursorParam, idParam, idSchema, limitParam } from './common.js';
 
 const candidateParam = z
   .string()
@@ -11,6 +11,32 @@ const candidateParam = z
   .describe('a candidate: <model_id>/<prompt_id>');
 
 export const compareQuery = z.object({ dataset_id: idParam, a: candidateParam, b: candidateParam });
+
+export const compareRowsQuery = compareQuery.extend({
+  only: z
+    .enum(['a', 'b'])
+    .optional()
+    .describe('only the rows A passes alone (a) or B alone (b); both kinds by default'),
+  cursor: cursorParam,
+  limit: limitParam(50, 500),
+});
+
+const pairedSide = z.object({
+  prediction_id: idSchema,
+  prediction: z.string().describe("the candidate's output"),
+  passed: z.boolean(),
+  score: z.number().nullable(),
+});
+
+export const disagreeingRow = z
+  .object({
+    row_id: idSchema,
+    content: z.string(),
+    expected_prediction: z.string(),
+    a: pairedSide,
+    b: pairedSide,
+  })
+  .describe('a row where exactly one of the two candidates passed');
 
 const count = z.number().int().min(0);
 

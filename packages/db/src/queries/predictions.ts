@@ -50,17 +50,8 @@ export interface PredictionRecord {
   created_at: Date;
 }
 
-/**
- * One page of predictions, keyset-paginated in (dataset, model, prompt, row) order,
- * which is the order of predictions_job_idx: a page costs the same at row 10 and at
- * row 900,000, and a filter on a job (or a dataset) reads only its part of the index.
- */
-export async function listPredictions(
-  db: Kysely<Database>,
-  filter: PredictionFilter,
-  page: { after?: PredictionCursor; limit: number },
-): Promise<PredictionRecord[]> {
-  const after = page.after;
+/** Predictions with their rows' content and gold label, as the API lists them. */
+function selectPredictions(db: Kysely<Database>) {
   return db
     .selectFrom('predictions as p')
     .leftJoin('rows as r', 'r.row_id', 'p.row_id')
@@ -89,7 +80,29 @@ export async function listPredictions(
     .where('p.dataset_id', 'is not', null)
     .where('p.model_id', 'is not', null)
     .where('p.prompt_id', 'is not', null)
-    .where('p.row_id', 'is not', null)
+    .where('p.row_id', 'is not', null);
+}
+
+/** One prediction by its id (its grading, the prompt sent, its row), or undefined. */
+export function getPrediction(
+  db: Kysely<Database>,
+  predictionId: number,
+): Promise<PredictionRecord | undefined> {
+  return selectPredictions(db).where('p.prediction_id', '=', predictionId).executeTakeFirst();
+}
+
+/**
+ * One page of predictions, keyset-paginated in (dataset, model, prompt, row) order,
+ * which is the order of predictions_job_idx: a page costs the same at row 10 and at
+ * row 900,000, and a filter on a job (or a dataset) reads only its part of the index.
+ */
+export async function listPredictions(
+  db: Kysely<Database>,
+  filter: PredictionFilter,
+  page: { after?: PredictionCursor; limit: number },
+): Promise<PredictionRecord[]> {
+  const after = page.after;
+  return selectPredictions(db)
     .$if(filter.dataset_id !== undefined, (q) => q.where('p.dataset_id', '=', filter.dataset_id!))
     .$if(filter.model_id !== undefined, (q) => q.where('p.model_id', '=', filter.model_id!))
     .$if(filter.prompt_id !== undefined, (q) => q.where('p.prompt_id', '=', filter.prompt_id!))
