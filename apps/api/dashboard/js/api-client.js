@@ -102,6 +102,18 @@ export function createApiClient({ tokens, askForToken }) {
     return { items, changed };
   }
 
+  /** A write (POST, DELETE) with an optional JSON body; the answer's JSON, or an ApiError. */
+  async function sendJson(method, path, body) {
+    const init = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    const response = await send(path, init);
+    if (!response.ok) throw await toApiError(response);
+    return response.json();
+  }
+
   /** An open text/event-stream response, read with fetch so the token goes in a header. */
   async function openEventStream(path, signal) {
     const response = await send(path, { headers: { accept: 'text/event-stream' }, signal });
@@ -118,5 +130,5 @@ export function createApiClient({ tokens, askForToken }) {
     return response;
   }
 
-  return { getJson, getAllPages, openEventStream };
+  return { getJson, getAllPages, sendJson, openEventStream };
 }

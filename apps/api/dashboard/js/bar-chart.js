@@ -9,9 +9,10 @@ const AXIS_HEIGHT = 22;
 const TICKS = [0, 0.25, 0.5, 0.75, 1];
 
 /**
- * A horizontal bar chart of values in [0, 1] (accuracy), drawn as SVG with DOM APIs:
+ * A horizontal bar chart of values in [0, 1] (pass rates), drawn as SVG with DOM APIs:
  * labels are text nodes, so names from the API stay text. `bars`: [{ label, title,
- * value (null: no value), valueText }]. The SVG scales to its container's width.
+ * value (null: no value), valueText, interval? ([lo, hi]: drawn as a whisker) }]. The
+ * SVG scales to its container's width.
  */
 export function createBarChart({ title, bars }) {
   const height = bars.length * ROW_HEIGHT + AXIS_HEIGHT;
@@ -43,6 +44,8 @@ export function createBarChart({ title, bars }) {
   bars.forEach((bar, index) => {
     const y = index * ROW_HEIGHT;
     const value = bar.value === null ? 0 : Math.min(Math.max(bar.value, 0), 1);
+    const [lo, hi] = (bar.interval ?? [value, value]).map((v) => Math.min(Math.max(v, 0), 1));
+    const middle = y + ROW_HEIGHT / 2;
     chart.append(
       svg(
         'g',
@@ -64,9 +67,29 @@ export function createBarChart({ title, bars }) {
           height: ROW_HEIGHT - 8,
           rx: 3,
         }),
+        bar.interval
+          ? svg(
+              'g',
+              { class: 'whisker' },
+              svg('line', {
+                x1: LABEL_WIDTH + lo * BAR_WIDTH,
+                x2: LABEL_WIDTH + hi * BAR_WIDTH,
+                y1: middle,
+                y2: middle,
+              }),
+              ...[lo, hi].map((end) =>
+                svg('line', {
+                  x1: LABEL_WIDTH + end * BAR_WIDTH,
+                  x2: LABEL_WIDTH + end * BAR_WIDTH,
+                  y1: middle - 5,
+                  y2: middle + 5,
+                }),
+              ),
+            )
+          : null,
         svg('text', {
           class: 'bar-value',
-          x: LABEL_WIDTH + value * BAR_WIDTH + 6,
+          x: LABEL_WIDTH + Math.max(value, hi) * BAR_WIDTH + 6,
           y: y + ROW_HEIGHT / 2,
           'dominant-baseline': 'central',
           text: bar.value === null ? DASH : bar.valueText,

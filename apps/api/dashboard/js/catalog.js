@@ -13,6 +13,7 @@ export class Catalog {
   #api;
   #listeners = new Set();
   #loading = null;
+  #first = null;
   #refreshTimer = 0;
   #lastLoad = 0;
 
@@ -30,7 +31,14 @@ export class Catalog {
       this.#loading = null;
       this.#lastLoad = Date.now();
     });
+    this.#first ??= this.#loading.catch(() => undefined);
     return this.#loading;
+  }
+
+  /** Settles once the names have been read (or failed to be) the first time. */
+  ready() {
+    if (this.#first === null) this.load().catch(() => undefined);
+    return this.#first;
   }
 
   /** Reloads soon when the job names something not known yet. */
@@ -60,6 +68,17 @@ export class Catalog {
 
   promptText(id) {
     return this.prompts.get(id)?.text ?? '';
+  }
+
+  /** `name@version` for a versioned prompt, `prompt #id` for a bare template. */
+  promptLabel(id) {
+    const prompt = this.prompts.get(id);
+    return prompt?.name ? `${prompt.name}@${prompt.version}` : `prompt #${id}`;
+  }
+
+  /** A candidate (model × prompt) as people name it: "gpt-4o × classify@2". */
+  candidateName(candidate) {
+    return `${this.modelName(candidate.model_id)} × ${this.promptLabel(candidate.prompt_id)}`;
   }
 
   async #read() {

@@ -60,3 +60,29 @@ export function oneLine(text, max = 80) {
   const flat = String(text).replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** A score in [0, 1] with three decimals; a score difference with its sign. */
+export function formatScore(score, { signed = false } = {}) {
+  if (score === null || score === undefined) return DASH;
+  const text = score.toFixed(3);
+  return signed && score > 0 ? `+${text}` : text;
+}
+
+/** A p-value as people read it: two significant digits, never rounded to 0. */
+export function formatP(p) {
+  if (p === null || p === undefined) return DASH;
+  if (p >= 0.0001) return String(Number(p.toPrecision(2)));
+  return p.toExponential(1);
+}
+
+/** A Wilson interval [lo, hi] of a rate as "61.5 % – 79.0 %". */
+export function formatInterval(interval) {
+  return interval ? `${formatAccuracy(interval[0])} – ${formatAccuracy(interval[1])}` : DASH;
+}
+
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** An ISO timestamp as a date and time in the browser's time zone. */
+export function formatDateTime(iso) {
+  return iso === null || iso === undefined ? DASH : dateTime.format(new Date(iso));
+}

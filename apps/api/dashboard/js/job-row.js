@@ -30,7 +30,8 @@ function blankRow() {
     cell('progress', 'Progress', progressBarElement(''), h('span', { class: 'percent' })),
     cell('num', 'Done', h('a')),
     cell('num', 'Failed', h('a', { class: 'failed-count' })),
-    cell('num', 'Accuracy'),
+    cell('num', 'Wrong', h('a', { class: 'wrong-count' })),
+    cell('num', 'Pass rate'),
     cell('num', 'Rate'),
     cell('num', 'ETA'),
   );
@@ -47,7 +48,7 @@ export class JobRow {
     this.job = job;
     this.element = blankRow();
     this.element.dataset.job = key;
-    const [model, prompt, status, progress, done, failed, accuracy, rate, eta] =
+    const [model, prompt, status, progress, done, failed, wrong, passRate, rate, eta] =
       this.element.children;
     this.modelCell = model;
     this.promptCell = prompt;
@@ -57,7 +58,8 @@ export class JobRow {
     this.done = done.firstChild;
     this.done.setAttribute('href', jobRowsHash(job, 'all'));
     this.failed = failed.firstChild;
-    this.accuracy = accuracy;
+    this.wrong = wrong.firstChild;
+    this.passRate = passRate;
     this.rate = rate;
     this.eta = eta;
     this.searchText = '';
@@ -75,7 +77,7 @@ export class JobRow {
       'title',
       `model #${model_id} (${catalog.models.get(model_id)?.source ?? '?'})`,
     );
-    setText(this.promptCell, `#${prompt_id} ${oneLine(promptText, 60)}`);
+    setText(this.promptCell, `${catalog.promptLabel(prompt_id)} ${oneLine(promptText, 60)}`);
     setAttr(this.promptCell, 'title', promptText.slice(0, 2000));
     this.bar.setLabel(`progress of ${model} × prompt #${prompt_id}`);
     this.searchText = [
@@ -103,7 +105,11 @@ export class JobRow {
     setText(this.failed, formatCount(job.failed));
     if (job.failed > 0) setAttr(this.failed, 'href', jobRowsHash(job, 'failed'));
     else this.failed.removeAttribute('href');
-    setText(this.accuracy, formatAccuracy(job.accuracy));
+    const wrong = job.succeeded - job.passed - job.ungraded;
+    setText(this.wrong, formatCount(wrong));
+    if (wrong > 0) setAttr(this.wrong, 'href', jobRowsHash(job, 'wrong'));
+    else this.wrong.removeAttribute('href');
+    setText(this.passRate, formatAccuracy(job.pass_rate));
     setText(this.rate, job.status === 'pending' ? '—' : formatRate(job.rate_per_s));
     setText(this.eta, formatEta(job));
   }

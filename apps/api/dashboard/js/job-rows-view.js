@@ -7,18 +7,45 @@ import {
   formatLatency,
   formatPercent,
   formatRate,
+  formatScore,
 } from './format.js';
 import { jobKey } from './job-store.js';
 import { createProgressBar } from './progress-bar.js';
-import { jobRowsHash, jobsHash, leaderboardHash } from './routes.js';
+import { jobRowsHash, jobsHash, leaderboardHash, ROW_FILTERS } from './routes.js';
+import { verdictBadge, verdictOf } from './verdict.js';
 
 const PAGE_SIZE = 50;
-const COLUMNS = ['Row', 'Content', 'Expected', 'Output', 'Correct', 'Error', 'Attempts', 'Time'];
-const TABS = [
-  { status: 'failed', text: 'Failed' },
-  { status: 'success', text: 'Succeeded' },
-  { status: 'all', text: 'All' },
+const COLUMNS = [
+  'Row',
+  'Content',
+  'Expected',
+  'Output',
+  'Verdict',
+  'Score',
+  'Error',
+  'Attempts',
+  'Time',
 ];
+/** The tabs; `success` (every successful call) is still a valid link, just not a tab. */
+const TABS = ['failed', 'wrong', 'right', 'ungraded', 'all'];
+
+/** How many rows of a kind the job holds, from its live counters. */
+const COUNTS = {
+  failed: (job) => job.failed,
+  wrong: (job) => job.succeeded - job.passed - job.ungraded,
+  right: (job) => job.passed,
+  ungraded: (job) => job.ungraded,
+  success: (job) => job.succeeded,
+  all: (job) => job.done,
+};
+const NAMES = {
+  failed: 'failed calls',
+  wrong: 'wrong answers',
+  right: 'right answers',
+  ungraded: 'ungraded answers',
+  success: 'succeeded rows',
+  all: 'processed rows',
+};
 
 /** Text from the API in a cell: shown as text, long values scroll inside the cell. */
 const textCell = (value, className = '') =>
@@ -29,12 +56,13 @@ const textCell = (value, className = '') =>
   );
 
 /**
- * One job's rows with their outcome (GET /v1/predictions for the job): failed rows with
- * their errors by default from the jobs table, succeeded or all rows on the other tabs,
- * 50 at a time. Dataset content, prompts and model output are untrusted: every value is
- * put in the page as text.
+ * One job's rows with their outcome (GET /v1/predictions for the job), 50 at a time:
+ * failed calls with their errors, wrong answers (graded, not passed), right answers,
+ * ungraded ones, or all, one tab each, reached from the counts in the jobs list and the
+ * leaderboard. A row's verdict opens its grading. Dataset content, prompts and model
+ * output are untrusted: every value is put in the page as text.
  */
-export function createJobRowsView({ api, store, catalog }) {
+export function createJobRowsView({ api, store, catalog, panel }) {
   const title = h('h1');
   const bar = createProgressBar('job progress');
   const numbers = h('p', { class: 'job-numbers' });
@@ -45,7 +73,7 @@ export function createJobRowsView({ api, store, catalog }) {
   const table = h(
     'table',
     { class: 'job-rows stack' },
-    tableHead(COLUMNS, ['Row', 'Attempts', 'Time']),
+    tableHead(COLUMNS, ['Row', 'Score', 'Attempts', 'Time']),
     tbody,
   );
   const more = h('button', { type: 'button', class: 'load-more', text: 'Load more' });
@@ -82,7 +110,7 @@ export function createJobRowsView({ api, store, catalog }) {
     const { model_id, prompt_id, dataset_id } = route.job;
     setText(
       title,
-      `${catalog.modelName(model_id)} × prompt #${prompt_id} on ${catalog.datasetName(dataset_id)}`,
+      `${catalog.candidateName({ model_id, prompt_id })} on ${catalog.datasetName(dataset_id)}`,
     );
     title.title = catalog.promptText(prompt_id).slice(0, 2000);
   }
@@ -97,28 +125,18 @@ export function createJobRowsView({ api, store, catalog }) {
     setText(
       numbers,
       `${job.status} · ${formatPercent(job.percent)} · ${formatCount(job.done)} of ${formatCount(job.total)} rows done · ` +
-        `${formatCount(job.failed)} failed · accuracy ${formatAccuracy(job.accuracy)} · ` +
+        `${formatCount(COUNTS.wrong(job))} wrong · ${formatCount(job.failed)} failed · pass rate ${formatAccuracy(job.pass_rate)} · ` +
         `${formatRate(job.rate_per_s)} · ETA ${formatEta(job)}`,
     );
     showCounts();
   }
 
-  /** "Showing 50 of 120 failed rows": the total from the job's live counters. */
+  /** "Showing 50 of 120 wrong answers": the total from the job's live counters. */
   function showCounts() {
     if (!firstPageShown) return;
     const job = store.get(jobKey(route.job));
-    const total =
-      job === undefined
-        ? null
-        : route.status === 'failed'
-          ? job.failed
-          : route.status === 'success'
-            ? job.succeeded
-            : job.done;
-    const what =
-      route.status === 'all'
-        ? 'processed rows'
-        : `${route.status === 'failed' ? 'failed' : 'succeeded'} rows`;
+    const total = job === undefined ? null : COUNTS[route.status](job);
+    const what = NAMES[route.status];
     status.hidden = false;
     setText(
       status,
@@ -150,7 +168,21 @@ export function createJobRowsView({ api, store, catalog }) {
         ),
         textCell(p.expected_prediction),
         textCell(p.prediction, 'output'),
-        h('td', { text: p.correct === null ? DASH : p.correct ? 'yes' : 'no' }),
+        h(
+          'td',
+          { class: 'verdict-cell' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link grading-link',
+              title: 'Show the grading',
+              on: { click: () => void panel.open(p.prediction_id) },
+            },
+            verdictBadge(verdictOf(p)),
+          ),
+        ),
+        h('td', { class: 'num', text: formatScore(p.score) }),
         textCell(p.error, 'error'),
         h('td', { class: 'num', text: p.attempts }),
         h('td', { class: 'num', text: formatLatency(p.prediction_time) }),
@@ -168,7 +200,9 @@ export function createJobRowsView({ api, store, catalog }) {
       dataset_id: String(dataset_id),
       limit: String(PAGE_SIZE),
     });
-    if (route.status !== 'all') query.set('status', route.status);
+    for (const [name, value] of Object.entries(ROW_FILTERS[route.status].query)) {
+      query.set(name, value);
+    }
     if (cursor !== null) query.set('cursor', cursor);
     more.disabled = true;
     try {
@@ -208,11 +242,11 @@ export function createJobRowsView({ api, store, catalog }) {
       setText(status, 'Loading rows…');
       leaderboardLink.setAttribute('href', leaderboardHash(route.job.dataset_id));
       tabs.replaceChildren(
-        ...TABS.map((tab) =>
+        ...TABS.map((status) =>
           h('a', {
-            href: jobRowsHash(route.job, tab.status),
-            text: tab.text,
-            'aria-current': tab.status === route.status ? 'page' : null,
+            href: jobRowsHash(route.job, status),
+            text: ROW_FILTERS[status].text,
+            'aria-current': status === route.status ? 'page' : null,
           }),
         ),
       );

@@ -10,11 +10,12 @@ const COLUMNS = [
   'Progress',
   'Done',
   'Failed',
-  'Accuracy',
+  'Wrong',
+  'Pass rate',
   'Rate',
   'ETA',
 ];
-const NUMERIC = ['Done', 'Failed', 'Accuracy', 'Rate', 'ETA'];
+const NUMERIC = ['Done', 'Failed', 'Wrong', 'Pass rate', 'Rate', 'ETA'];
 
 const compareIds = (a, b) => a.model_id - b.model_id || a.prompt_id - b.prompt_id;
 
@@ -31,7 +32,8 @@ function insertionPoint(sorted, before) {
 }
 
 /**
- * Every job, grouped by dataset (newest first), with a progress bar, counts, accuracy, rate and ETA.
+ * Every job, grouped by dataset (newest first), with a progress bar, counts (failed calls and
+ * wrong answers link to those rows), pass rate, rate and ETA.
  * Built once and kept while other views show (hidden), so coming back costs nothing.
  * It redraws from the store's per-frame batches: only the rows in a batch are touched,
  * plus the totals, which are sums over the jobs in memory.

@@ -1,12 +1,20 @@
 import { createApiClient } from './api-client.js';
 import { Catalog } from './catalog.js';
+import { createClassificationView } from './classification-view.js';
+import { createCompareView } from './compare-view.js';
 import { h } from './dom.js';
+import { createGridView } from './grid-view.js';
 import { createJobRowsView } from './job-rows-view.js';
 import { JobStore } from './job-store.js';
 import { createJobsView } from './jobs-view.js';
 import { createLeaderboardView } from './leaderboard-view.js';
 import { startLiveProgress } from './live-progress.js';
+import { createPredictionPanel } from './prediction-panel.js';
+import { createPromptVersionsView } from './prompt-versions-view.js';
+import { createPromptsView } from './prompts-view.js';
 import { leaderboardHash, parseRoute } from './routes.js';
+import { createRunView } from './run-view.js';
+import { createRunsView } from './runs-view.js';
 import { createTokenDialog } from './token-dialog.js';
 import { tokenStore } from './token-store.js';
 
@@ -38,24 +46,35 @@ const api = createApiClient({
 const store = new JobStore();
 const catalog = new Catalog(api);
 
+const panel = createPredictionPanel({ api, catalog });
+// The jobs view is built once and kept (hidden) while others show: coming back is free.
+const jobsView = createJobsView({ store, catalog });
 const views = {
-  jobs: createJobsView({ store, catalog }),
+  runs: createRunsView({ api, store, catalog }),
+  run: createRunView({ api, store, catalog }),
+  jobs: { element: jobsView.element, open: jobsView.show, close: jobsView.hide },
+  'job-rows': createJobRowsView({ api, store, catalog, panel }),
   leaderboard: createLeaderboardView({ api, store, catalog }),
-  'job-rows': createJobRowsView({ api, store, catalog }),
+  compare: createCompareView({ api, catalog, panel }),
+  grid: createGridView({ api, catalog, panel }),
+  classification: createClassificationView({ api, catalog }),
+  prompts: createPromptsView({ catalog }),
+  'prompt-versions': createPromptVersionsView({ api }),
 };
-const main = document.getElementById('view');
-main.append(views.jobs.element, views.leaderboard.element, views['job-rows'].element);
+jobsView.hide();
+document.getElementById('view').append(...Object.values(views).map((view) => view.element));
 
 let current = null;
 function route() {
   const next = parseRoute(location.hash);
-  if (current !== null && current !== 'jobs') views[current].close();
-  if (next.view === 'jobs') views.jobs.show();
-  else {
-    views.jobs.hide();
-    views[next.view].open(next);
-  }
+  panel.close();
+  if (current !== null) views[current].close();
+  views[next.view].open(next);
   current = next.view;
+  for (const link of document.querySelectorAll('.topnav a[data-view]')) {
+    if (link.dataset.view === next.view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
   window.scrollTo(0, 0);
 }
 window.addEventListener('hashchange', route);

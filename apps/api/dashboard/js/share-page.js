@@ -1,13 +1,8 @@
 import { h, labelCells, setText, tableHead } from './dom.js';
-import {
-  DASH,
-  formatAccuracy,
-  formatCount,
-  formatLatency,
-  formatPercent,
-  oneLine,
-} from './format.js';
+import { formatAccuracy, formatCount, formatPercent, oneLine } from './format.js';
 import { createProgressBar } from './progress-bar.js';
+import { runBarState } from './run-state.js';
+import { runSummarySection } from './run-summary.js';
 
 /**
  * The read-only page of a share link (/share/<token>): the run's progress, each
@@ -19,57 +14,13 @@ import { createProgressBar } from './progress-bar.js';
 const POLL_MS = 3000;
 const FINAL = new Set(['completed', 'canceled']);
 const JOB_COLUMNS = ['Model', 'Prompt', 'Status', 'Progress', 'Failed', 'Pass rate'];
-const BOARD_COLUMNS = [
-  '#',
-  'Model',
-  'Prompt',
-  'Graded',
-  'Pass rate',
-  '95% interval',
-  'Score',
-  'Failed',
-  'Ungraded',
-  'p50',
-];
-
 const view = document.getElementById('view');
 const dataUrl = `${location.pathname.replace(/\/+$/, '')}/data`;
-
-function candidateName(data, key) {
-  const c = data.candidates.find(
-    (x) => x.model_id === key.model_id && x.prompt_id === key.prompt_id,
-  );
-  return c ? `${c.model_name ?? `model ${key.model_id}`} × ${c.prompt_label}` : DASH;
-}
-
-function formatInterval(interval) {
-  return interval ? `${formatAccuracy(interval[0])} – ${formatAccuracy(interval[1])}` : DASH;
-}
-
-/** "a vs b: 37 vs 12 rows (of 80 paired), p = 0.00044 — a is better". */
-function comparisonText(data, c) {
-  const a = candidateName(data, c.a);
-  const b = candidateName(data, c.b);
-  const verdict =
-    c.winner === null
-      ? 'no significant difference'
-      : `${c.winner === 'a' ? a : b} is significantly better`;
-  return (
-    `${a} vs ${b}: each passes alone on ${formatCount(c.a_only)} vs ${formatCount(c.b_only)} ` +
-    `of ${formatCount(c.n_paired)} shared rows, p = ${Number(c.mcnemar_p.toPrecision(2))} — ${verdict}`
-  );
-}
 
 function runHeader(data) {
   const { run, dataset } = data;
   const bar = createProgressBar('progress of the run');
-  bar.update({
-    total: run.progress.total,
-    succeeded: run.progress.done - run.progress.failed,
-    failed: run.progress.failed,
-    percent: run.progress.percent,
-    status: run.status === 'completed' ? 'done' : run.status,
-  });
+  bar.update(runBarState(run));
   return [
     h(
       'div',
@@ -145,66 +96,12 @@ function jobsTable(data) {
 }
 
 function summarySection(data) {
-  const { summary } = data;
-  if (!summary) return [];
-  const board = h(
-    'table',
-    { class: 'stack leaderboard' },
-    tableHead(BOARD_COLUMNS, ['#', 'Graded', 'Pass rate', 'Score', 'Failed', 'Ungraded', 'p50']),
-    h(
-      'tbody',
-      {},
-      summary.leaderboard.map((row, index) =>
-        labelCells(
-          h(
-            'tr',
-            { data: { candidate: `${row.model_id}/${row.prompt_id}` } },
-            h('td', { class: 'num', text: index + 1 }),
-            h('td', {
-              class: 'model',
-              text: `${row.model_name ?? `model ${row.model_id}`}${row.round_table_winner ? ' ★' : ''}`,
-            }),
-            h('td', { class: 'prompt', text: row.prompt_label }),
-            h('td', { class: 'num', text: formatCount(row.n) }),
-            h('td', { class: 'num accuracy', text: formatAccuracy(row.pass_rate) }),
-            h('td', { class: 'interval', text: formatInterval(row.pass_rate_ci95) }),
-            h('td', {
-              class: 'num',
-              text: row.mean_score === null ? DASH : row.mean_score.toFixed(3),
-            }),
-            h('td', { class: 'num failed', text: formatCount(row.failed) }),
-            h('td', { class: 'num', text: formatCount(row.ungraded) }),
-            h('td', { class: 'num', text: formatLatency(row.latency_p50_s) }),
-          ),
-          BOARD_COLUMNS,
-        ),
-      ),
-    ),
-  );
-  const comparisons = summary.comparisons.map((c) => h('li', { text: comparisonText(data, c) }));
-  const winners = summary.winners.map((w) => {
-    const prompt = data.candidates.find((c) => c.prompt_id === w.prompt_id)?.prompt_label;
-    const model = data.candidates.find((c) => c.model_id === w.model_id)?.model_name;
-    return h('li', {
-      text: `${prompt ?? `prompt ${w.prompt_id}`}: ${w.model_id === null ? 'no model is significantly better than the others' : (model ?? `model ${w.model_id}`)}`,
-    });
-  });
-  return [
-    h('h2', { class: 'section-title', text: 'Leaderboard' }),
-    h('p', {
-      class: 'notice',
-      text:
-        'Ranked by pass rate (passed / graded answers) with its 95% interval; ★ marks the ' +
-        "prompt's winner: the best model, significantly better than the runner-up (p < 0.05).",
-    }),
-    board,
-    h('h2', { class: 'section-title', text: 'Comparisons' }),
-    comparisons.length > 0
-      ? h('ul', { class: 'comparisons' }, comparisons)
-      : h('p', { class: 'notice', text: 'No two candidates share a prompt or a model.' }),
-    h('h2', { class: 'section-title', text: 'Winner per prompt' }),
-    h('ul', { class: 'winners' }, winners),
-  ];
+  if (!data.summary) return [];
+  const names = {
+    model: (id) => data.candidates.find((c) => c.model_id === id)?.model_name ?? `model ${id}`,
+    prompt: (id) => data.candidates.find((c) => c.prompt_id === id)?.prompt_label ?? `prompt ${id}`,
+  };
+  return runSummarySection(data.summary, { names });
 }
 
 function render(data) {

@@ -1,0 +1,123 @@
+import { clear, h, labelCells, setText, tableHead } from './dom.js';
+import { datasetTabs } from './dataset-tabs.js';
+import { formatCount } from './format.js';
+import { outputCell } from './output-cell.js';
+import { candidateKey, leaderboardHash } from './routes.js';
+
+const PAGE_SIZE = 50;
+
+/**
+ * A dataset's rows × candidates (GET /v1/datasets/:id/grid): each row's content and
+ * expected answer, then every candidate's verdict and output, 50 rows a page (one API
+ * call, one query, per page). A cell opens that prediction's grading. The columns are
+ * the route's candidates, or the dataset's jobs by default.
+ */
+export function createGridView({ api, catalog, panel }) {
+  const title = h('h1');
+  const tabs = h('div');
+  const status = h('p', { class: 'notice' });
+  const table = h('table', { class: 'grid stack' });
+  const more = h('button', { type: 'button', class: 'load-more', text: 'Load more rows' });
+  const crumbs = h('nav', { class: 'crumbs' });
+  const element = h(
+    'section',
+    { class: 'view grid-view', hidden: true },
+    crumbs,
+    h('div', { class: 'view-head' }, title),
+    tabs,
+    status,
+    h('div', { class: 'grid-wrap' }, table),
+    more,
+  );
+
+  let route = null;
+  let generation = 0;
+  let cursor = null;
+  let columns = [];
+  let tbody = null;
+
+  function start(candidates) {
+    columns = ['Row', 'Content', 'Expected', ...candidates.map((c) => catalog.candidateName(c))];
+    tbody = h('tbody');
+    const head = tableHead(columns, ['Row']);
+    candidates.forEach((c, index) => {
+      const th = head.querySelectorAll('th')[index + 3];
+      th.dataset.candidate = candidateKey(c);
+      th.title = catalog.promptText(c.prompt_id).slice(0, 2000);
+    });
+    table.replaceChildren(head, tbody);
+  }
+
+  function rowOf(row) {
+    return labelCells(
+      h(
+        'tr',
+        { data: { row: row.row_id } },
+        h('td', { class: 'num', text: row.row_id }),
+        h(
+          'td',
+          { class: 'content' },
+          h('div', { class: 'text', text: `${row.content}${row.content_truncated ? '…' : ''}` }),
+        ),
+        h('td', { class: 'expected' }, h('div', { class: 'text', text: row.expected_prediction })),
+        row.cells.map((cell) => outputCell(cell, panel)),
+      ),
+      columns,
+    );
+  }
+
+  async function loadPage() {
+    const mine = generation;
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (route.candidates) query.set('candidates', route.candidates.map(candidateKey).join(','));
+    if (cursor !== null) query.set('cursor', cursor);
+    more.disabled = true;
+    try {
+      const [{ body }] = await Promise.all([
+        api.getJson(`/v1/datasets/${route.datasetId}/grid?${query}`),
+        catalog.ready(),
+      ]);
+      if (mine !== generation) return;
+      if (tbody === null) start(body.candidates);
+      tbody.append(...body.items.map(rowOf));
+      cursor = body.next_cursor;
+      more.hidden = cursor === null;
+      const total = catalog.datasets.get(route.datasetId)?.row_count;
+      setText(
+        status,
+        body.candidates.length === 0
+          ? 'No jobs over this dataset yet: the rows alone.'
+          : `Showing ${formatCount(tbody.childElementCount)}${total === undefined ? '' : ` of ${formatCount(total)}`} rows × ${formatCount(body.candidates.length)} candidates. Click an answer for its grading.`,
+      );
+    } catch (error) {
+      if (mine === generation) setText(status, `Could not read the grid: ${error.message}`);
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => void loadPage());
+
+  return {
+    element,
+    open(next) {
+      generation += 1;
+      route = next;
+      cursor = null;
+      tbody = null;
+      clear(table);
+      more.hidden = true;
+      setText(status, 'Loading the grid…');
+      setText(title, `Grid: ${catalog.datasetName(route.datasetId)}`);
+      crumbs.replaceChildren(
+        h('a', { href: leaderboardHash(route.datasetId), text: '← Leaderboard' }),
+      );
+      tabs.replaceChildren(datasetTabs(route.datasetId, 'grid'));
+      element.hidden = false;
+      void loadPage();
+    },
+    close() {
+      generation += 1;
+      element.hidden = true;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { h } from './dom.js';
+import { formatP, formatScore } from './format.js';
+import { leaderboardTable } from './leaderboard-table.js';
+import { compareHash } from './routes.js';
+
+/**
+ * A completed run's summary (GET /v1/runs/:id, and the share page's data): its
+ * leaderboard with intervals and ★ winners, every comparison of two candidates that
+ * share a prompt or a model (the API's verdict in words, its p-value and score
+ * difference), and each prompt's winner. `names` says how models and prompts are called;
+ * `datasetId` makes links into the dashboard (the share page passes none).
+ */
+export function runSummarySection(summary, { names, datasetId = null }) {
+  const comparisons = summary.comparisons.map((c) =>
+    h(
+      'li',
+      { data: { winner: c.winner ?? 'none' } },
+      h('span', { class: 'verdict-text', text: c.verdict }),
+      h('span', {
+        class: 'comparison-numbers',
+        text: ` (score A − B ${formatScore(c.score_diff, { signed: true })}, p = ${formatP(c.mcnemar_p)})`,
+      }),
+      datasetId === null
+        ? null
+        : [' ', h('a', { href: compareHash(datasetId, c.a, c.b), text: 'compare →' })],
+    ),
+  );
+  const winners = summary.winners.map((w) =>
+    h('li', {
+      text: `${names.prompt(w.prompt_id)}: ${w.model_id === null ? 'no model is significantly better than the others' : `★ ${names.model(w.model_id)}`}`,
+    }),
+  );
+  return [
+    h('h2', { class: 'section-title', text: 'Leaderboard' }),
+    h('p', {
+      class: 'notice',
+      text:
+        'Ranked by pass rate (passed / graded answers) with its 95% interval; ★ marks the ' +
+        "prompt's winner: the best model, significantly better than the runner-up (p < 0.05).",
+    }),
+    leaderboardTable({
+      entries: summary.leaderboard,
+      promptLabel: (entry) => entry.prompt_label,
+      datasetId,
+    }),
+    h('h2', { class: 'section-title', text: 'Comparisons' }),
+    comparisons.length > 0
+      ? h('ul', { class: 'comparisons' }, comparisons)
+      : h('p', { class: 'notice', text: 'No two candidates share a prompt or a model.' }),
+    h('h2', { class: 'section-title', text: 'Winner per prompt' }),
+    h('ul', { class: 'winners' }, winners),
+  ];
+}
