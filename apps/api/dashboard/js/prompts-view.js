@@ -47,7 +47,7 @@ export function createPromptsView({ catalog }) {
       { class: 'view-head' },
       h('h1', { text: 'Prompts' }),
       h('p', {
-        class: 'summary',
+        class: 'intro',
         text: 'A named prompt is a series of immutable versions; labels such as production point at one of them.',
       }),
     ),

@@ -28,7 +28,7 @@ export function createRunsView({ api, store, catalog }) {
       { class: 'view-head' },
       h('h1', { text: 'Runs' }),
       h('p', {
-        class: 'summary',
+        class: 'intro',
         text: 'Evaluations launched as a whole (evalq run, POST /v1/runs). ',
       }),
     ),

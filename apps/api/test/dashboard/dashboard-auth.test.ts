@@ -34,7 +34,7 @@ describe('with API_TOKEN set', () => {
   it('asks for the token, refuses a wrong one, then shows jobs progressing live', async () => {
     const context = await browser.newContext();
     const { page, errors } = await watchedPage(context);
-    await page.goto(api.url);
+    await page.goto(`${api.url}/#/jobs`);
 
     const dialog = page.locator('#token-dialog');
     await dialog.waitFor({ state: 'visible' });
@@ -80,7 +80,7 @@ describe('with API_TOKEN set', () => {
   it('asks again in a new browser session (the token is never kept beyond it)', async () => {
     const context = await browser.newContext();
     const { page } = await watchedPage(context);
-    await page.goto(api.url);
+    await page.goto(`${api.url}/#/jobs`);
     await page.locator('#token-dialog').waitFor({ state: 'visible' });
     expect(await page.evaluate(() => (globalThis as any).localStorage.length)).toBe(0);
     await context.close();

@@ -116,7 +116,7 @@ describe('the jobs view', () => {
   });
 
   it("shows a launched job's bar climbing to 100 % as the workers finish rows, live over SSE", async () => {
-    await page.goto(api.url);
+    await page.goto(`${api.url}/#/jobs`);
     await page.getByText('No jobs yet').waitFor();
     expect(await page.locator('#live-status').textContent()).toContain('live');
     const barValues = await recordBarValues(page);
@@ -136,7 +136,10 @@ describe('the jobs view', () => {
     const row = jobRow(page, watched);
     await expect.poll(() => row.locator('[role="cell"]').nth(4).textContent()).toBe('60 / 60');
     expect(await row.locator('.status').textContent()).toBe('done');
-    expect(await row.locator('[role="cell"]').nth(6).textContent()).toBe('75.0 %');
+    expect(await row.locator('[data-label="Pass rate"]').textContent()).toBe('75.0 %');
+    // The 15 wrong answers are counted apart from failed calls, and link to them.
+    expect(await row.locator('a.wrong-count').textContent()).toBe('15');
+    expect(await row.locator('a.failed-count').textContent()).toBe('0');
 
     // The bar went through values between 0 and 100: it moved while the job ran.
     const seen = (await barValues())[watched] ?? [];
@@ -154,7 +157,7 @@ describe('the jobs view', () => {
     polling.page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/v1/jobs') jobListAnswers.push(response.status());
     });
-    await polling.page.goto(api.url);
+    await polling.page.goto(`${api.url}/#/jobs`);
     await expect
       .poll(() => polling.page.locator('#live-status').textContent())
       .toContain('polling');
@@ -175,7 +178,7 @@ describe('the jobs view', () => {
 });
 
 describe('the leaderboard', () => {
-  it('shows accuracy, failures and latency by model × prompt, as a table and a chart', async () => {
+  it('shows pass rate, interval, wrong answers, failures and latency by model × prompt, as a table and a chart', async () => {
     const expected = (await api.get(`/v1/datasets/${ids.dataset}/leaderboard`)).body.entries;
     expect(expected).toHaveLength(4);
 
@@ -187,18 +190,24 @@ describe('the leaderboard', () => {
     );
     const ms = (seconds: number | null) =>
       seconds === null ? '—' : `${Math.round(seconds * 1000).toLocaleString('en-US')} ms`;
+    const rate = (value: number) => `${(value * 100).toFixed(1)} %`;
     expect(table).toEqual(
       expected.map((entry: any, index: number) => [
         String(index + 1),
-        entry.model_name,
-        expect.stringContaining(`#${entry.prompt_id} `),
+        `${entry.model_name}${entry.round_table_winner ? ' ★' : ''}`,
+        expect.stringContaining(`prompt #${entry.prompt_id} `),
         'done',
-        // The column shows the API's n (graded successful predictions, docs/grading.md)
-        // over the total: the refused model's failed calls are not graded.
-        `${entry.n} / 60`,
-        entry.accuracy === null ? '—' : `${(entry.accuracy * 100).toFixed(1)} %`,
-        String(entry.correct),
+        // Rows processed (failed calls included) over the total: the refused model's
+        // 60 failed calls count as processed, though none is graded.
+        '60 / 60',
+        entry.pass_rate === null ? '—' : rate(entry.pass_rate),
+        entry.pass_rate_ci95 === null
+          ? '—'
+          : `${rate(entry.pass_rate_ci95[0])} – ${rate(entry.pass_rate_ci95[1])}`,
+        entry.mean_score === null ? '—' : entry.mean_score.toFixed(3),
+        String(entry.n - entry.passed),
         String(entry.failed),
+        '0',
         ms(entry.latency_p50_s),
         ms(entry.latency_p95_s),
         expect.any(String),
@@ -206,14 +215,28 @@ describe('the leaderboard', () => {
     );
     // The numbers themselves, as the user reads them.
     const byModel = Object.fromEntries(
-      table.map((cells) => [`${cells[1]} ${cells[2]!.split(' ')[0]}`, cells]),
+      table.map((cells) => [
+        `${cells[1]!.replace(' ★', '')} ${cells[2]!.split(' ').slice(0, 2).join(' ')}`,
+        cells,
+      ]),
     );
-    expect(byModel[`labeller #${ids.evilPrompt}`]?.[5]).toBe('75.0 %');
-    expect(byModel[`labeller #${ids.plainPrompt}`]?.[5]).toBe('75.0 %');
-    expect(byModel[`evil ${EVIL} #${ids.evilPrompt}`]?.[5]).toBe('0.0 %');
-    expect(byModel[`refused #${ids.evilPrompt}`]?.slice(5, 8)).toEqual(['—', '0', '60']);
+    expect(byModel[`labeller prompt #${ids.evilPrompt}`]?.slice(5, 10)).toEqual([
+      '75.0 %',
+      expect.stringMatching(/ – /),
+      '0.750',
+      '15',
+      '0',
+    ]);
+    expect(byModel[`evil ${EVIL} prompt #${ids.evilPrompt}`]?.[5]).toBe('0.0 %');
+    expect(byModel[`refused prompt #${ids.evilPrompt}`]?.slice(5, 10)).toEqual([
+      '—',
+      '—',
+      '—',
+      '0',
+      '60',
+    ]);
 
-    // One bar per model × prompt, labelled with its accuracy, best first.
+    // One bar per model × prompt, labelled with its pass rate, best first.
     const chartValues = await page.locator('svg.bar-chart .bar-value').allTextContents();
     expect(chartValues).toEqual(['75.0 %', '75.0 %', '0.0 %', '—']);
   });
@@ -222,14 +245,14 @@ describe('the leaderboard', () => {
 describe("a job's failed rows", () => {
   it('lists every failed row with its error, 50 at a time, reached from the failed count', async () => {
     const failed = key(ids.refused, ids.evilPrompt);
-    await page.goto(api.url);
+    await page.goto(`${api.url}/#/jobs`);
     await jobRow(page, failed).locator('a.failed-count').click();
     expect(new URL(page.url()).hash).toBe(`#/jobs/${failed}?status=failed`);
 
     const status = page.locator('.job-rows-view .notice');
-    await expect.poll(() => status.textContent()).toBe('Showing 50 of 60 failed rows.');
+    await expect.poll(() => status.textContent()).toBe('Showing 50 of 60 failed calls.');
     await page.getByRole('button', { name: 'Load more' }).click();
-    await expect.poll(() => status.textContent()).toBe('Showing 60 of 60 failed rows.');
+    await expect.poll(() => status.textContent()).toBe('Showing 60 of 60 failed calls.');
     expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
 
     const fromApi = (
@@ -265,13 +288,23 @@ describe('untrusted text', () => {
         const evilPage = evilWatch.page;
         const evilJob = key(ids.evil, ids.evilPrompt);
         const visits = [
-          { hash: '#/', text: `evil ${EVIL}` },
+          { hash: '#/jobs', text: `evil ${EVIL}` },
           { hash: `#/datasets/${ids.dataset}`, text: `reviews ${EVIL}` },
           { hash: `#/jobs/${evilJob}?status=success`, text: EVIL },
           {
             hash: `#/jobs/${key(ids.refused, ids.evilPrompt)}?status=failed`,
             text: `first review ${EVIL}`,
           },
+          { hash: `#/datasets/${ids.dataset}/grid`, text: EVIL },
+          {
+            hash: `#/datasets/${ids.dataset}/compare?a=${ids.evil}/${ids.evilPrompt}&b=${ids.labeller}/${ids.evilPrompt}`,
+            text: EVIL,
+          },
+          {
+            hash: `#/datasets/${ids.dataset}/classification?candidate=${ids.evil}/${ids.evilPrompt}`,
+            text: EVIL,
+          },
+          { hash: '#/prompts', text: `Classify ${EVIL}` },
         ];
         for (const visit of visits) {
           await evilPage.goto(`${api.url}/${visit.hash}`);
@@ -292,6 +325,16 @@ describe('untrusted text', () => {
         expect(await rows.locator('details .text').first().textContent()).toBe(
           `Classify ${EVIL}: first review ${EVIL}`,
         );
+
+        // The grading of the evil answer, from the grid: the output, as text.
+        await evilPage.goto(`${api.url}/#/datasets/${ids.dataset}/grid`);
+        const evilCell = evilPage
+          .locator('table.grid td.output', { hasText: 'onerror' })
+          .locator('button');
+        await evilCell.first().click();
+        await expect
+          .poll(() => evilPage.locator('dialog.prediction-panel .field.output .text').textContent())
+          .toBe(EVIL);
 
         expect(evilWatch.dialogs).toEqual([]);
         expect(evilWatch.errors).toEqual([]);

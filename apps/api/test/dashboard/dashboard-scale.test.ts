@@ -81,7 +81,7 @@ describe('with 1,000 jobs', () => {
     page = watch.page;
     await page.addInitScript(timeRowsPainted, JOBS);
     const started = Date.now();
-    await page.goto(api.url);
+    await page.goto(`${api.url}/#/jobs`);
     await page.waitForFunction(() => (globalThis as any).__rowsPainted, null, {
       timeout: 30_000,
     });
@@ -120,7 +120,7 @@ describe('with 1,000 jobs', () => {
         return route.continue({ url: url.toString() });
       },
     );
-    await paged.page.goto(api.url);
+    await paged.page.goto(`${api.url}/#/jobs`);
     await expect.poll(() => paged.page.locator('.jobs [data-job]').count()).toBe(JOBS);
     expect(pages.length).toBeGreaterThanOrEqual(4);
     await paged.page.close();

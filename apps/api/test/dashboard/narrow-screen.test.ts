@@ -5,7 +5,7 @@ import { finishRows, claimRows, processRows } from '../support/claim-protocol.js
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 // Every dashboard page on a phone (Chromium at 420 px wide): nothing overflows
-// sideways, and each job's progress, failures and accuracy are on screen.
+// sideways, and the numbers each page is for are on screen.
 
 const WIDTH = 420;
 
@@ -14,7 +14,7 @@ let browser: Browser;
 let context: BrowserContext;
 let watch: PageWatch;
 let page: Page;
-const ids = { dataset: 0, model: 0, prompt: 0 };
+const ids = { dataset: 0, model: 0, prompt: 0, other: 0, v1: 0, v2: 0, run: '' };
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -44,6 +44,48 @@ beforeAll(async () => {
   await processRows(api.t, key, 12);
   await finishRows(api.t, key, await claimRows(api.t, key, 3), { outcome: 'failed' });
 
+  // A run of two models over two versions of a named chat prompt, done, with a summary.
+  ids.other = (
+    await api.post('/v1/models', { name: 'another-model-with-a-long-name', source: 'mock' })
+  ).body.model_id;
+  const version = async (system: string, commit: string) =>
+    (
+      await api.post('/v1/prompts', {
+        name: 'sentiment-with-a-long-name',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: '{{content}}' },
+        ],
+        commit_message: commit,
+      })
+    ).body.prompt_id as number;
+  ids.v1 = await version('Answer positive or negative.', 'first');
+  ids.v2 = await version(`Answer positive or negative. ${'Think about it. '.repeat(12)}`, 'longer');
+  ids.run = (
+    await api.post('/v1/runs', {
+      name: 'a run whose name is long enough to wrap on a phone screen',
+      dataset_id: ids.dataset,
+      model_ids: [ids.model, ids.other],
+      prompt_ids: [ids.v1, ids.v2],
+    })
+  ).body.id;
+  for (const model of [ids.model, ids.other]) {
+    for (const prompt of [ids.v1, ids.v2]) {
+      await processRows(
+        api.t,
+        { model_id: model, prompt_id: prompt, dataset_id: ids.dataset },
+        20,
+        {
+          // The second model is wrong on every third row, in a long sentence.
+          answer: (row) =>
+            model === ids.other && row.row_id % 3 === 0
+              ? `I am not sure, ${'but it could be either of them '.repeat(4)}`
+              : row.expected_prediction,
+        },
+      );
+    }
+  }
+
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: WIDTH, height: 860 } });
   watch = await watchedPage(context);
@@ -70,24 +112,25 @@ async function inView(selector: string): Promise<void> {
 
 describe('the dashboard at 420 px wide', () => {
   it('jobs: no sideways scroll; progress, failures and accuracy on screen', async () => {
-    await page.goto(`${api.url}/#/`);
+    await page.goto(`${api.url}/#/jobs`);
     const row = `.jobs [data-job="${ids.model}/${ids.prompt}/${ids.dataset}"]`;
     await page
       .locator(`${row} .failed-count`)
       .filter({ hasText: '3' })
       .waitFor({ timeout: 30_000 });
-    for (const cell of ['[role="progressbar"]', '.failed-count', '[data-label="Accuracy"]']) {
+    for (const cell of ['[role="progressbar"]', '.failed-count', '[data-label="Pass rate"]']) {
       await inView(`${row} ${cell}`);
     }
-    expect(await page.locator(`${row} [data-label="Accuracy"]`).textContent()).toBe('100.0 %');
+    expect(await page.locator(`${row} [data-label="Pass rate"]`).textContent()).toBe('100.0 %');
     expect(await pageWidth()).toBeLessThanOrEqual(WIDTH);
   });
 
-  it('leaderboard: no sideways scroll; accuracy and failures on screen', async () => {
+  it('leaderboard: no sideways scroll; pass rate, interval and failures on screen', async () => {
     await page.goto(`${api.url}/#/datasets/${ids.dataset}`);
-    await page.locator('table.leaderboard td.accuracy').first().waitFor({ timeout: 30_000 });
-    await inView('table.leaderboard td.accuracy');
-    await inView('table.leaderboard .failed-count');
+    const board = '.leaderboard-view table.leaderboard';
+    await inView(`${board} td.accuracy`);
+    await inView(`${board} td.interval`);
+    await inView(`${board} .failed-count`);
     expect(await pageWidth()).toBeLessThanOrEqual(WIDTH);
   });
 
@@ -95,7 +138,75 @@ describe('the dashboard at 420 px wide', () => {
     await page.goto(`${api.url}/#/jobs/${ids.model}/${ids.prompt}/${ids.dataset}?status=failed`);
     await page.locator('table.job-rows td.error').first().waitFor({ timeout: 30_000 });
     await inView('table.job-rows td.error');
-    await inView('.job-progress [role="progressbar"]');
+    await inView('.job-rows-view .job-progress [role="progressbar"]');
+    expect(await pageWidth()).toBeLessThanOrEqual(WIDTH);
+  });
+
+  // Each page: where it is, what must be on screen once it has loaded.
+  const pages = () => [
+    { name: 'runs', hash: '#/', shown: ['table.runs [role="progressbar"]', 'table.runs .status'] },
+    {
+      name: 'a run',
+      hash: `#/runs/${ids.run}`,
+      shown: [
+        '.run-view .run-progress [role="progressbar"]',
+        'table.run-jobs td.accuracy',
+        'table.run-jobs td.failed',
+        '.share-button',
+        '.run-summary table.leaderboard td.accuracy',
+        '.run-summary table.leaderboard td.interval',
+        '.run-summary .comparisons li',
+      ],
+    },
+    {
+      name: 'wrong answers',
+      hash: `#/jobs/${ids.other}/${ids.v2}/${ids.dataset}?status=wrong`,
+      shown: ['table.job-rows td.output', 'table.job-rows .verdict'],
+    },
+    {
+      name: 'compare',
+      hash: `#/datasets/${ids.dataset}/compare?a=${ids.model}/${ids.v2}&b=${ids.other}/${ids.v2}`,
+      shown: [
+        '.compare-view .verdict-text',
+        'table.two-by-two td[data-cell="a_only"]',
+        '.p-value',
+        '.score-diff',
+        'table.disagreements td.output-b',
+      ],
+    },
+    {
+      name: 'grid',
+      hash: `#/datasets/${ids.dataset}/grid`,
+      shown: ['table.grid td.output', 'table.grid td.content'],
+    },
+    {
+      name: 'classification',
+      hash: `#/datasets/${ids.dataset}/classification?candidate=${ids.other}/${ids.v2}`,
+      shown: ['table.per-label td.f1', '.matrix-wrap', '.class-facts'],
+    },
+    { name: 'prompts', hash: '#/prompts', shown: ['table.prompt-names td[data-label="Versions"]'] },
+    {
+      name: 'prompt versions',
+      hash: '#/prompts/sentiment-with-a-long-name',
+      shown: ['.diff-line.added', 'article.version .commit-message'],
+    },
+  ];
+
+  it.each(pages().map((entry) => [entry.name, entry.hash]))(
+    '%s: no sideways scroll; its numbers on screen',
+    async (name) => {
+      const entry = pages().find((candidate) => candidate.name === name)!;
+      await page.goto(`${api.url}/${entry.hash}`);
+      for (const selector of entry.shown) await inView(selector);
+      expect(await pageWidth()).toBeLessThanOrEqual(WIDTH);
+    },
+  );
+
+  it("a prediction's grading: fits the screen", async () => {
+    await page.goto(`${api.url}/#/datasets/${ids.dataset}/grid`);
+    await page.locator('table.grid td.output button').first().click();
+    await inView('dialog.prediction-panel table.grading td.reason');
+    await inView('dialog.prediction-panel .panel-facts .verdict');
     expect(await pageWidth()).toBeLessThanOrEqual(WIDTH);
     expect(watch.errors).toEqual([]);
     expect(await watch.violations()).toEqual([]);
