@@ -1,8 +1,8 @@
 import { candidatePicker, datasetCandidates } from './candidate-picker.js';
-import { clear, h, labelCells, setText, tableHead } from './dom.js';
-import { datasetTabs } from './dataset-tabs.js';
+import { clear, h, labelCells, setText, showNotice, tableHead } from './dom.js';
+import { datasetPageHead } from './dataset-tabs.js';
 import { formatAccuracy, formatCount } from './format.js';
-import { classificationHash, leaderboardHash } from './routes.js';
+import { classificationHash } from './routes.js';
 
 const LABEL_COLUMNS = ['Label', 'Rows', 'Predicted', 'Right', 'Precision', 'Recall', 'F1'];
 /** The confusion matrix's last column: outputs that are none of the labels. */
@@ -16,8 +16,7 @@ const OUTSIDE = 'outside the label set';
  * are untrusted text, set as text.
  */
 export function createClassificationView({ api, catalog }) {
-  const title = h('h1');
-  const tabs = h('div');
+  const head = datasetPageHead({ view: 'classification', word: 'Classification', catalog });
   const picker = candidatePicker({
     label: 'Candidate',
     catalog,
@@ -27,13 +26,10 @@ export function createClassificationView({ api, catalog }) {
   });
   const status = h('p', { class: 'notice' });
   const report = h('div', { class: 'classification' });
-  const crumbs = h('nav', { class: 'crumbs' });
   const element = h(
     'section',
     { class: 'view classification-view', hidden: true },
-    crumbs,
-    h('div', { class: 'view-head' }, title),
-    tabs,
+    ...head.nodes,
     h('div', { class: 'filters pickers' }, picker.element),
     status,
     report,
@@ -180,8 +176,7 @@ export function createClassificationView({ api, catalog }) {
       render(body);
     } catch (error) {
       if (mine !== generation) return;
-      status.hidden = false;
-      setText(status, `No classification report: ${error.message}`);
+      showNotice(status, `No classification report: ${error.message}`);
     }
   }
 
@@ -191,13 +186,8 @@ export function createClassificationView({ api, catalog }) {
       generation += 1;
       route = next;
       clear(report);
-      status.hidden = false;
-      setText(status, 'Loading the candidates…');
-      setText(title, `Classification: ${catalog.datasetName(route.datasetId)}`);
-      crumbs.replaceChildren(
-        h('a', { href: leaderboardHash(route.datasetId), text: '← Leaderboard' }),
-      );
-      tabs.replaceChildren(datasetTabs(route.datasetId, 'classification'));
+      showNotice(status, 'Loading the candidates…');
+      head.show(route.datasetId);
       element.hidden = false;
       void load();
     },

@@ -1,10 +1,11 @@
 import { candidatePicker, datasetCandidates } from './candidate-picker.js';
-import { clear, h, labelCells, setText, tableHead } from './dom.js';
-import { datasetTabs } from './dataset-tabs.js';
+import { clear, h, labelCells, setText, showNotice, tableHead } from './dom.js';
+import { datasetPageHead } from './dataset-tabs.js';
 import { DASH, formatAccuracy, formatCount, formatP, formatScore } from './format.js';
 import { intervalBar } from './interval-bar.js';
 import { outputCell } from './output-cell.js';
-import { candidateKey, compareHash, leaderboardHash } from './routes.js';
+import { pagedList } from './paged-list.js';
+import { candidateKey, compareHash } from './routes.js';
 
 const PAGE_SIZE = 50;
 const ROW_COLUMNS = ['Row', 'Content', 'Expected', 'A', 'B'];
@@ -33,8 +34,7 @@ export function comparisonWords(result, nameA, nameB) {
  * (GET /v1/compare/rows), each opening its grading.
  */
 export function createCompareView({ api, catalog, panel }) {
-  const title = h('h1');
-  const tabs = h('div');
+  const head = datasetPageHead({ view: 'compare', word: 'Compare', catalog });
   // A pick reads both pickers (not the route, which the hash change has yet to update).
   const pickBoth = () =>
     go({ datasetId: route.datasetId, a: pickA.value(), b: pickB.value(), only: null });
@@ -63,13 +63,10 @@ export function createCompareView({ api, catalog, panel }) {
     table,
     more,
   );
-  const crumbs = h('nav', { class: 'crumbs' });
   const element = h(
     'section',
     { class: 'view compare-view', hidden: true },
-    crumbs,
-    h('div', { class: 'view-head' }, title),
-    tabs,
+    ...head.nodes,
     h('div', { class: 'filters pickers' }, pickA.element, pickB.element, swap),
     status,
     result,
@@ -78,7 +75,6 @@ export function createCompareView({ api, catalog, panel }) {
 
   let route = null;
   let generation = 0;
-  let cursor = null;
   let names = { a: 'A', b: 'B' };
 
   const go = (next) => {
@@ -205,23 +201,21 @@ export function createCompareView({ api, catalog, panel }) {
     );
   }
 
-  async function loadRows() {
-    const mine = generation;
-    const query = new URLSearchParams({
-      dataset_id: String(route.datasetId),
-      a: candidateKey(route.a),
-      b: candidateKey(route.b),
-      limit: String(PAGE_SIZE),
-    });
-    if (route.only) query.set('only', route.only);
-    if (cursor !== null) query.set('cursor', cursor);
-    more.disabled = true;
-    try {
-      const { body } = await api.getJson(`/v1/compare/rows?${query}`);
-      if (mine !== generation) return;
-      tbody.append(...body.items.map(rowOf));
-      cursor = body.next_cursor;
-      more.hidden = cursor === null;
+  const rows = pagedList({
+    button: more,
+    async readPage(cursor) {
+      const query = new URLSearchParams({
+        dataset_id: String(route.datasetId),
+        a: candidateKey(route.a),
+        b: candidateKey(route.b),
+        limit: String(PAGE_SIZE),
+      });
+      if (route.only) query.set('only', route.only);
+      if (cursor !== null) query.set('cursor', cursor);
+      return (await api.getJson(`/v1/compare/rows?${query}`)).body;
+    },
+    onPage(page) {
+      tbody.append(...page.items.map(rowOf));
       table.hidden = tbody.childElementCount === 0;
       setText(
         rowsStatus,
@@ -229,13 +223,9 @@ export function createCompareView({ api, catalog, panel }) {
           ? 'They agree on every row.'
           : `Showing ${formatCount(tbody.childElementCount)} rows.`,
       );
-    } catch (error) {
-      if (mine === generation) setText(rowsStatus, `Could not read the rows: ${error.message}`);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener('click', () => void loadRows());
+    },
+    onError: (error) => setText(rowsStatus, `Could not read the rows: ${error.message}`),
+  });
 
   async function load() {
     const mine = generation;
@@ -268,11 +258,10 @@ export function createCompareView({ api, catalog, panel }) {
       status.hidden = true;
       renderResult(body);
       rowsSection.hidden = false;
-      await loadRows();
+      await rows.next();
     } catch (error) {
       if (mine !== generation) return;
-      status.hidden = false;
-      setText(status, `Could not compare: ${error.message}`);
+      showNotice(status, `Could not compare: ${error.message}`);
     }
   }
 
@@ -281,23 +270,18 @@ export function createCompareView({ api, catalog, panel }) {
     open(next) {
       generation += 1;
       route = next;
-      cursor = null;
+      rows.reset();
       clear(tbody);
       clear(result);
       rowsSection.hidden = true;
-      more.hidden = true;
-      status.hidden = false;
-      setText(status, 'Loading the candidates…');
-      setText(title, `Compare: ${catalog.datasetName(route.datasetId)}`);
-      crumbs.replaceChildren(
-        h('a', { href: leaderboardHash(route.datasetId), text: '← Leaderboard' }),
-      );
-      tabs.replaceChildren(datasetTabs(route.datasetId, 'compare'));
+      showNotice(status, 'Loading the candidates…');
+      head.show(route.datasetId);
       element.hidden = false;
       void load();
     },
     close() {
       generation += 1;
+      rows.reset();
       element.hidden = true;
     },
   };

@@ -1,4 +1,4 @@
-import { h } from './dom.js';
+import { h, setText } from './dom.js';
 import { classificationHash, compareHash, gridHash, leaderboardHash } from './routes.js';
 
 const TABS = [
@@ -21,4 +21,23 @@ export function datasetTabs(datasetId, current) {
       }),
     ),
   );
+}
+
+/**
+ * The head of a dataset page other than the leaderboard: a link back to the
+ * leaderboard, "<Word>: <dataset name>", and the dataset's tabs. `show(datasetId)`
+ * fills it for a dataset.
+ */
+export function datasetPageHead({ view, word, catalog }) {
+  const crumbs = h('nav', { class: 'crumbs' });
+  const title = h('h1');
+  const tabs = h('div');
+  return {
+    nodes: [crumbs, h('div', { class: 'view-head' }, title), tabs],
+    show(datasetId) {
+      crumbs.replaceChildren(h('a', { href: leaderboardHash(datasetId), text: '← Leaderboard' }));
+      setText(title, `${word}: ${catalog.datasetName(datasetId)}`);
+      tabs.replaceChildren(datasetTabs(datasetId, view));
+    },
+  };
 }

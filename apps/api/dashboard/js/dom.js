@@ -92,3 +92,14 @@ export function labelCells(row, columns) {
   });
   return row;
 }
+
+/** Shows a notice element with this text. */
+export function showNotice(element, text) {
+  element.hidden = false;
+  setText(element, text);
+}
+
+/** "← All runs": the way back, above a view's title. */
+export function backLink(href, text) {
+  return h('nav', { class: 'crumbs' }, h('a', { href, text }));
+}

@@ -1,8 +1,9 @@
 import { clear, h, labelCells, setText, tableHead } from './dom.js';
-import { datasetTabs } from './dataset-tabs.js';
+import { datasetPageHead } from './dataset-tabs.js';
 import { formatCount } from './format.js';
 import { outputCell } from './output-cell.js';
-import { candidateKey, leaderboardHash } from './routes.js';
+import { pagedList } from './paged-list.js';
+import { candidateKey } from './routes.js';
 
 const PAGE_SIZE = 50;
 
@@ -13,39 +14,33 @@ const PAGE_SIZE = 50;
  * the route's candidates, or the dataset's jobs by default.
  */
 export function createGridView({ api, catalog, panel }) {
-  const title = h('h1');
-  const tabs = h('div');
+  const head = datasetPageHead({ view: 'grid', word: 'Grid', catalog });
   const status = h('p', { class: 'notice' });
   const table = h('table', { class: 'grid stack' });
   const more = h('button', { type: 'button', class: 'load-more', text: 'Load more rows' });
-  const crumbs = h('nav', { class: 'crumbs' });
   const element = h(
     'section',
     { class: 'view grid-view', hidden: true },
-    crumbs,
-    h('div', { class: 'view-head' }, title),
-    tabs,
+    ...head.nodes,
     status,
     h('div', { class: 'grid-wrap' }, table),
     more,
   );
 
   let route = null;
-  let generation = 0;
-  let cursor = null;
   let columns = [];
   let tbody = null;
 
   function start(candidates) {
     columns = ['Row', 'Content', 'Expected', ...candidates.map((c) => catalog.candidateName(c))];
     tbody = h('tbody');
-    const head = tableHead(columns, ['Row']);
+    const thead = tableHead(columns, ['Row']);
     candidates.forEach((c, index) => {
-      const th = head.querySelectorAll('th')[index + 3];
+      const th = thead.querySelectorAll('th')[index + 3];
       th.dataset.candidate = candidateKey(c);
       th.title = catalog.promptText(c.prompt_id).slice(0, 2000);
     });
-    table.replaceChildren(head, tbody);
+    table.replaceChildren(thead, tbody);
   }
 
   function rowOf(row) {
@@ -66,22 +61,21 @@ export function createGridView({ api, catalog, panel }) {
     );
   }
 
-  async function loadPage() {
-    const mine = generation;
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (route.candidates) query.set('candidates', route.candidates.map(candidateKey).join(','));
-    if (cursor !== null) query.set('cursor', cursor);
-    more.disabled = true;
-    try {
+  const pages = pagedList({
+    button: more,
+    async readPage(cursor) {
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (route.candidates) query.set('candidates', route.candidates.map(candidateKey).join(','));
+      if (cursor !== null) query.set('cursor', cursor);
       const [{ body }] = await Promise.all([
         api.getJson(`/v1/datasets/${route.datasetId}/grid?${query}`),
         catalog.ready(),
       ]);
-      if (mine !== generation) return;
+      return body;
+    },
+    onPage(body) {
       if (tbody === null) start(body.candidates);
       tbody.append(...body.items.map(rowOf));
-      cursor = body.next_cursor;
-      more.hidden = cursor === null;
       const total = catalog.datasets.get(route.datasetId)?.row_count;
       setText(
         status,
@@ -89,34 +83,24 @@ export function createGridView({ api, catalog, panel }) {
           ? 'No jobs over this dataset yet: the rows alone.'
           : `Showing ${formatCount(tbody.childElementCount)}${total === undefined ? '' : ` of ${formatCount(total)}`} rows × ${formatCount(body.candidates.length)} candidates. Click an answer for its grading.`,
       );
-    } catch (error) {
-      if (mine === generation) setText(status, `Could not read the grid: ${error.message}`);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener('click', () => void loadPage());
+    },
+    onError: (error) => setText(status, `Could not read the grid: ${error.message}`),
+  });
 
   return {
     element,
     open(next) {
-      generation += 1;
       route = next;
-      cursor = null;
+      pages.reset();
       tbody = null;
       clear(table);
-      more.hidden = true;
       setText(status, 'Loading the grid…');
-      setText(title, `Grid: ${catalog.datasetName(route.datasetId)}`);
-      crumbs.replaceChildren(
-        h('a', { href: leaderboardHash(route.datasetId), text: '← Leaderboard' }),
-      );
-      tabs.replaceChildren(datasetTabs(route.datasetId, 'grid'));
+      head.show(route.datasetId);
       element.hidden = false;
-      void loadPage();
+      void pages.next();
     },
     close() {
-      generation += 1;
+      pages.reset();
       element.hidden = true;
     },
   };

@@ -1,4 +1,4 @@
-import { clear, h, labelCells, setText, tableHead } from './dom.js';
+import { clear, h, labelCells, setText, showNotice, tableHead } from './dom.js';
 import {
   DASH,
   formatAccuracy,
@@ -10,8 +10,10 @@ import {
   formatScore,
 } from './format.js';
 import { jobKey } from './job-store.js';
+import { pagedList } from './paged-list.js';
 import { createProgressBar } from './progress-bar.js';
 import { jobRowsHash, jobsHash, leaderboardHash, ROW_FILTERS } from './routes.js';
+import { subscriptions } from './subscriptions.js';
 import { verdictBadge, verdictOf } from './verdict.js';
 
 const PAGE_SIZE = 50;
@@ -100,11 +102,9 @@ export function createJobRowsView({ api, store, catalog, panel }) {
   );
 
   let route = null;
-  let cursor = null;
   let loaded = 0;
   let firstPageShown = false;
-  let generation = 0;
-  let unsubscribe = () => {};
+  const listening = subscriptions();
 
   function label() {
     const { model_id, prompt_id, dataset_id } = route.job;
@@ -137,10 +137,9 @@ export function createJobRowsView({ api, store, catalog, panel }) {
     const job = store.get(jobKey(route.job));
     const total = job === undefined ? null : COUNTS[route.status](job);
     const what = NAMES[route.status];
-    status.hidden = false;
-    setText(
+    showNotice(
       status,
-      loaded === 0 && cursor === null && total === 0
+      loaded === 0 && pages.done && total === 0
         ? `No ${what} yet.`
         : `Showing ${formatCount(loaded)}${total === null ? '' : ` of ${formatCount(total)}`} ${what}.`,
     );
@@ -191,55 +190,46 @@ export function createJobRowsView({ api, store, catalog, panel }) {
     );
   }
 
-  async function loadPage() {
-    const mine = generation;
-    const { model_id, prompt_id, dataset_id } = route.job;
-    const query = new URLSearchParams({
-      model_id: String(model_id),
-      prompt_id: String(prompt_id),
-      dataset_id: String(dataset_id),
-      limit: String(PAGE_SIZE),
-    });
-    for (const [name, value] of Object.entries(ROW_FILTERS[route.status].query)) {
-      query.set(name, value);
-    }
-    if (cursor !== null) query.set('cursor', cursor);
-    more.disabled = true;
-    try {
-      const { body } = await api.getJson(`/v1/predictions?${query}`);
-      if (mine !== generation) return;
+  const pages = pagedList({
+    button: more,
+    async readPage(cursor) {
+      const { model_id, prompt_id, dataset_id } = route.job;
+      const query = new URLSearchParams({
+        model_id: String(model_id),
+        prompt_id: String(prompt_id),
+        dataset_id: String(dataset_id),
+        limit: String(PAGE_SIZE),
+      });
+      for (const [name, value] of Object.entries(ROW_FILTERS[route.status].query)) {
+        query.set(name, value);
+      }
+      if (cursor !== null) query.set('cursor', cursor);
+      return (await api.getJson(`/v1/predictions?${query}`)).body;
+    },
+    onPage(body) {
       const fragment = document.createDocumentFragment();
       for (const prediction of body.items) fragment.append(rowOf(prediction));
       tbody.append(fragment);
       loaded += body.items.length;
       firstPageShown = true;
-      cursor = body.next_cursor;
       table.hidden = loaded === 0;
-      more.hidden = cursor === null;
       showCounts();
-    } catch (error) {
-      if (mine !== generation) return;
-      status.hidden = false;
-      setText(status, `Could not read the rows: ${error.message}`);
-    } finally {
-      more.disabled = false;
-    }
-  }
-  more.addEventListener('click', () => void loadPage());
+    },
+    onError(error) {
+      showNotice(status, `Could not read the rows: ${error.message}`);
+    },
+  });
 
   return {
     element,
     open(next) {
-      generation += 1;
       route = next;
-      cursor = null;
+      pages.reset();
       loaded = 0;
       firstPageShown = false;
       clear(tbody);
       table.hidden = true;
-      more.hidden = true;
-      status.hidden = false;
-      setText(status, 'Loading rows…');
+      showNotice(status, 'Loading rows…');
       leaderboardLink.setAttribute('href', leaderboardHash(route.job.dataset_id));
       tabs.replaceChildren(
         ...TABS.map((status) =>
@@ -253,20 +243,13 @@ export function createJobRowsView({ api, store, catalog, panel }) {
       label();
       showProgress();
       element.hidden = false;
-      unsubscribe();
       // One job's numbers: cheap enough to refresh on every batch.
-      const unsubscribeStore = store.subscribe(showProgress);
-      const unsubscribeCatalog = catalog.subscribe(label);
-      unsubscribe = () => {
-        unsubscribeStore();
-        unsubscribeCatalog();
-      };
-      void loadPage();
+      listening.replace(store.subscribe(showProgress), catalog.subscribe(label));
+      void pages.next();
     },
     close() {
-      generation += 1;
-      unsubscribe();
-      unsubscribe = () => {};
+      pages.reset();
+      listening.clear();
       element.hidden = true;
     },
   };

@@ -1,9 +1,10 @@
 import { createBarChart } from './bar-chart.js';
-import { clear, h, setText } from './dom.js';
+import { backLink, clear, h, setText, showNotice } from './dom.js';
 import { datasetTabs } from './dataset-tabs.js';
 import { formatAccuracy, formatCount, formatInterval, oneLine } from './format.js';
 import { leaderboardTable } from './leaderboard-table.js';
 import { jobsHash } from './routes.js';
+import { subscriptions } from './subscriptions.js';
 import { onDatasetJobs, throttledRead } from './throttled-read.js';
 
 /** Bars in the chart at most (a chart of hundreds of bars says nothing); the table has all. */
@@ -28,7 +29,7 @@ export function createLeaderboardView({ api, store, catalog }) {
   const element = h(
     'section',
     { class: 'view leaderboard-view', hidden: true },
-    h('nav', { class: 'crumbs' }, h('a', { href: jobsHash(), text: '← All jobs' })),
+    backLink(jobsHash(), '← All jobs'),
     h('div', { class: 'view-head' }, title, facts),
     tabs,
     status,
@@ -40,7 +41,7 @@ export function createLeaderboardView({ api, store, catalog }) {
   let generation = 0;
   let shown = false;
   let lastEntries = null;
-  let unsubscribe = () => {};
+  const listening = subscriptions();
 
   function label() {
     const dataset = catalog.datasets.get(datasetId);
@@ -96,8 +97,7 @@ export function createLeaderboardView({ api, store, catalog }) {
       if (changed || !shown) render(body.entries);
     } catch (error) {
       if (mine !== generation) return;
-      status.hidden = false;
-      setText(
+      showNotice(
         status,
         error.status === 404
           ? `There is no dataset #${datasetId}.`
@@ -120,28 +120,23 @@ export function createLeaderboardView({ api, store, catalog }) {
       clear(board);
       clear(chart);
       tabs.replaceChildren(datasetTabs(datasetId, 'leaderboard'));
-      status.hidden = false;
-      setText(status, 'Loading the leaderboard…');
+      showNotice(status, 'Loading the leaderboard…');
       label();
       element.hidden = false;
-      unsubscribe();
-      const unsubscribeStore = onDatasetJobs(store, datasetId, reader.soon);
-      // Names arrive with the catalog: the chart and table say them.
-      const unsubscribeCatalog = catalog.subscribe(() => {
-        label();
-        if (lastEntries) render(lastEntries);
-      });
-      unsubscribe = () => {
-        unsubscribeStore();
-        unsubscribeCatalog();
-      };
+      listening.replace(
+        onDatasetJobs(store, datasetId, reader.soon),
+        // Names arrive with the catalog: the chart and table say them.
+        catalog.subscribe(() => {
+          label();
+          if (lastEntries) render(lastEntries);
+        }),
+        reader.cancel,
+      );
       void reader.now();
     },
     close() {
       generation += 1;
-      reader.cancel();
-      unsubscribe();
-      unsubscribe = () => {};
+      listening.clear();
       element.hidden = true;
     },
   };

@@ -1,4 +1,4 @@
-import { h, setText } from './dom.js';
+import { backLink, h, setText, showNotice } from './dom.js';
 import { formatDateTime } from './format.js';
 import { lineDiff, promptLines } from './prompt-diff.js';
 import { promptsHash, promptVersionsHash } from './routes.js';
@@ -78,7 +78,7 @@ export function createPromptVersionsView({ api }) {
   const element = h(
     'section',
     { class: 'view prompt-versions-view', hidden: true },
-    h('nav', { class: 'crumbs' }, h('a', { href: promptsHash(), text: '← All prompts' })),
+    backLink(promptsHash(), '← All prompts'),
     h('div', { class: 'view-head' }, title),
     status,
     diffSection,
@@ -156,8 +156,7 @@ export function createPromptVersionsView({ api }) {
       generation += 1;
       route = next;
       setText(title, `Prompt ${route.name}`);
-      status.hidden = false;
-      setText(status, 'Loading the versions…');
+      showNotice(status, 'Loading the versions…');
       diffSection.hidden = true;
       versions.replaceChildren();
       element.hidden = false;

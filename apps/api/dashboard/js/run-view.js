@@ -1,4 +1,4 @@
-import { h, labelCells, setText, tableHead } from './dom.js';
+import { backLink, h, labelCells, setText, showNotice, tableHead } from './dom.js';
 import { formatAccuracy, formatCount, formatDateTime, formatPercent } from './format.js';
 import { jobKey } from './job-store.js';
 import { createProgressBar } from './progress-bar.js';
@@ -6,6 +6,7 @@ import { gridHash, jobRowsHash, leaderboardHash, runsHash } from './routes.js';
 import { runBarState, runIsOpen, runName } from './run-state.js';
 import { runSummarySection } from './run-summary.js';
 import { createShareBox } from './share-box.js';
+import { subscriptions } from './subscriptions.js';
 import { throttledRead } from './throttled-read.js';
 
 const JOB_COLUMNS = [
@@ -48,7 +49,7 @@ export function createRunView({ api, store, catalog }) {
   const element = h(
     'section',
     { class: 'view run-view', hidden: true },
-    h('nav', { class: 'crumbs' }, h('a', { href: runsHash(), text: '← All runs' })),
+    backLink(runsHash(), '← All runs'),
     h('div', { class: 'view-head' }, title, statusBadge),
     facts,
     h('div', { class: 'job-progress run-progress' }, bar.element, percent),
@@ -72,7 +73,7 @@ export function createRunView({ api, store, catalog }) {
   let generation = 0;
   /** job key → its row's live parts */
   const jobRows = new Map();
-  let unsubscribe = () => {};
+  const listening = subscriptions();
 
   function jobRow(key, entry) {
     const progressBar = createProgressBar(`progress of ${catalog.candidateName(entry)}`);
@@ -197,8 +198,7 @@ export function createRunView({ api, store, catalog }) {
       if (changed || run === null) render(body);
     } catch (error) {
       if (mine !== generation) return;
-      notice.hidden = false;
-      setText(
+      showNotice(
         notice,
         error.status === 404 ? 'There is no such run.' : `Could not read the run: ${error.message}`,
       );
@@ -216,8 +216,7 @@ export function createRunView({ api, store, catalog }) {
       const canceled = await api.sendJson('DELETE', `/v1/runs/${runId}`);
       confirmCancel.hidden = true;
       render(canceled);
-      notice.hidden = false;
-      setText(
+      showNotice(
         notice,
         `Cancelled ${canceled.canceled_jobs.length} unfinished job(s)` +
           (canceled.kept_jobs.length > 0
@@ -225,12 +224,24 @@ export function createRunView({ api, store, catalog }) {
             : '.'),
       );
     } catch (error) {
-      notice.hidden = false;
-      setText(notice, `Could not cancel: ${error.message}`);
+      showNotice(notice, `Could not cancel: ${error.message}`);
     } finally {
       confirmCancel.disabled = false;
     }
   });
+
+  /** A batch of job changes: this run's jobs are redrawn, and the run read again soon. */
+  function onJobs({ changed, removed }) {
+    if (run === null) return;
+    let mine = false;
+    for (const key of [...changed, ...removed]) {
+      const parts = jobRows.get(key);
+      if (!parts) continue;
+      mine = true;
+      updateJob(key, parts.entry);
+    }
+    if (mine) reader.soon();
+  }
 
   return {
     element,
@@ -246,35 +257,20 @@ export function createRunView({ api, store, catalog }) {
       cancel.hidden = true;
       setText(title, 'Run');
       setText(statusBadge, '');
-      notice.hidden = false;
-      setText(notice, 'Loading the run…');
+      showNotice(notice, 'Loading the run…');
       element.hidden = false;
-      unsubscribe();
-      const unsubscribeCatalog = catalog.subscribe(() => {
-        if (run !== null) render(run);
-      });
-      const unsubscribeStore = store.subscribe(({ changed, removed }) => {
-        if (run === null) return;
-        let mine = false;
-        for (const key of [...changed, ...removed]) {
-          const parts = jobRows.get(key);
-          if (!parts) continue;
-          mine = true;
-          updateJob(key, parts.entry);
-        }
-        if (mine) reader.soon();
-      });
-      unsubscribe = () => {
-        unsubscribeCatalog();
-        unsubscribeStore();
-      };
+      listening.replace(
+        catalog.subscribe(() => {
+          if (run !== null) render(run);
+        }),
+        store.subscribe(onJobs),
+        reader.cancel,
+      );
       void reader.now();
     },
     close() {
       generation += 1;
-      reader.cancel();
-      unsubscribe();
-      unsubscribe = () => {};
+      listening.clear();
       element.hidden = true;
     },
   };

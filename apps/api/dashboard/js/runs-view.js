@@ -1,8 +1,9 @@
-import { h, labelCells, setText, tableHead } from './dom.js';
+import { h, labelCells, showNotice, tableHead } from './dom.js';
 import { formatCount, formatDateTime, formatPercent } from './format.js';
 import { createProgressBar } from './progress-bar.js';
 import { jobsHash, runHash } from './routes.js';
 import { runBarState, runName } from './run-state.js';
+import { subscriptions } from './subscriptions.js';
 import { throttledRead } from './throttled-read.js';
 
 const COLUMNS = ['Run', 'Dataset', 'Candidates', 'Status', 'Progress', 'Done', 'Failed', 'Created'];
@@ -40,7 +41,7 @@ export function createRunsView({ api, store, catalog }) {
   let generation = 0;
   let runs = [];
   let cursor = null;
-  let unsubscribe = () => {};
+  const listening = subscriptions();
 
   function rowOf(run) {
     const bar = createProgressBar(`progress of ${runName(run)}`);
@@ -102,8 +103,7 @@ export function createRunsView({ api, store, catalog }) {
       render();
     } catch (error) {
       if (mine !== generation) return;
-      notice.hidden = false;
-      setText(notice, `Could not read the runs: ${error.message}`);
+      showNotice(notice, `Could not read the runs: ${error.message}`);
     }
   }
   const reader = throttledRead(refresh, REFRESH_GAP_MS);
@@ -128,24 +128,15 @@ export function createRunsView({ api, store, catalog }) {
       generation += 1;
       element.hidden = false;
       if (runs.length === 0) {
-        notice.hidden = false;
-        setText(notice, 'Loading runs…');
+        showNotice(notice, 'Loading runs…');
         table.hidden = true;
       }
-      unsubscribe();
-      const unsubscribeStore = store.subscribe(reader.soon);
-      const unsubscribeCatalog = catalog.subscribe(render);
-      unsubscribe = () => {
-        unsubscribeStore();
-        unsubscribeCatalog();
-      };
+      listening.replace(store.subscribe(reader.soon), catalog.subscribe(render), reader.cancel);
       void reader.now();
     },
     close() {
       generation += 1;
-      reader.cancel();
-      unsubscribe();
-      unsubscribe = () => {};
+      listening.clear();
       element.hidden = true;
     },
   };

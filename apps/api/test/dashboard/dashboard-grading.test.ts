@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   killAll,
   requireRedis,
@@ -7,11 +7,11 @@ import {
   type FakeModelServer,
   type WorkerProcess,
 } from '@evalq/testing';
-import { launchChromium, watchedPage, type PageWatch } from '../support/browser.js';
+import { openBrowserSession, type BrowserSession, type PageWatch } from '../support/browser.js';
 import { claimRows, finishRows, processRows } from '../support/claim-protocol.js';
 import { startWorkers } from '../support/dashboard-workers.js';
 import { expectedMcNemar, expectedWilson } from '../support/expected-statistics.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { addFakeOpenAIModel, startTestApi, type TestApi } from '../support/test-api.js';
 
 // The grading views in Chromium, against the real API: the leaderboard with intervals
 // and the round-table winner, two candidates compared (2×2 table, p-value, verdict in
@@ -42,8 +42,7 @@ let api: TestApi;
 let judgeServer: FakeModelServer;
 let candidateServer: FakeModelServer;
 let workers: WorkerProcess[] = [];
-let browser: Browser;
-let context: BrowserContext;
+let session: BrowserSession;
 let watch: PageWatch;
 let page: Page;
 const ids = { dataset: 0, a: 0, b: 0, prompt: 0, judged: 0, candidate: 0, judge: 0 };
@@ -100,16 +99,8 @@ beforeAll(async () => {
         ? JSON.stringify({ pass: true, score: 0.9, reason: `right: 4 ${EVIL}` })
         : 'I cannot say',
   });
-  const model = async (name: string, server: FakeModelServer) =>
-    (
-      await api.post('/v1/models', {
-        name,
-        source: 'openai',
-        config: { base_url: server.url, max_retries: 0 },
-      })
-    ).body.model_id as number;
-  ids.candidate = await model('solver', candidateServer);
-  ids.judge = await model('judge', judgeServer);
+  ids.candidate = await addFakeOpenAIModel(api, 'solver', candidateServer);
+  ids.judge = await addFakeOpenAIModel(api, 'judge', judgeServer);
   ids.judged = (await api.post('/v1/datasets', { name: 'sums' })).body.dataset_id;
   await api.post(`/v1/datasets/${ids.judged}/rows`, [
     { content: 'What is 2 + 2?', expected_prediction: '4' },
@@ -127,15 +118,12 @@ beforeAll(async () => {
   expect(judgedLaunch.status).toBe(201);
   workers = await startWorkers(api, 1);
 
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  watch = await watchedPage(context);
-  page = watch.page;
+  session = await openBrowserSession({ width: 1400, height: 900 });
+  ({ watch, page } = session);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await session?.close();
   await killAll(workers);
   await Promise.all([judgeServer?.close(), candidateServer?.close()]);
   await api?.close();

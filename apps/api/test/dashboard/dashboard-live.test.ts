@@ -15,7 +15,7 @@ import {
   watchedPage,
 } from '../support/browser.js';
 import { startWorkers } from '../support/dashboard-workers.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { addFakeOpenAIModel, startTestApi, type TestApi } from '../support/test-api.js';
 
 // Every test here goes through Redis (skipped with the reason where none answers).
 requireRedis();
@@ -57,14 +57,7 @@ beforeAll(async () => {
     expected_prediction: (i + 1) % 4 === 0 ? 'yes' : 'no',
   }));
   expect((await api.post(`/v1/datasets/${ids.dataset}/rows`, rows)).status).toBe(201);
-  const model = async (name: string, server: FakeModelServer) =>
-    (
-      await api.post('/v1/models', {
-        name,
-        source: 'openai',
-        config: { base_url: server.url, max_retries: 0 },
-      })
-    ).body.model_id as number;
+  const model = (name: string, server: FakeModelServer) => addFakeOpenAIModel(api, name, server);
   ids.labeller = await model('labeller', labeller);
   ids.evil = await model(`evil ${EVIL}`, evil);
   ids.refused = await model('refused', refusing);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, watchedPage, type PageWatch } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { openBrowserSession, type BrowserSession, type PageWatch } from '../support/browser.js';
 import { processRows } from '../support/claim-protocol.js';
 import { expectedMcNemar } from '../support/expected-statistics.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
@@ -15,8 +15,7 @@ const ROWS = 20;
 const EVIL = '<img src=x onerror="window.__xss = 1; alert(1)">';
 
 let api: TestApi;
-let browser: Browser;
-let context: BrowserContext;
+let session: BrowserSession;
 let watch: PageWatch;
 let page: Page;
 const ids = { dataset: 0, x: 0, y: 0, v1: 0, v2: 0, v3: 0, run: '', other: '' };
@@ -82,16 +81,15 @@ beforeAll(async () => {
   });
   ids.other = other.body.id;
 
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
-  watch = await watchedPage(context);
-  page = watch.page;
+  session = await openBrowserSession({ width: 1400, height: 900 });
+  await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: api.url,
+  });
+  ({ watch, page } = session);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await session?.close();
   await api?.close();
 });
 

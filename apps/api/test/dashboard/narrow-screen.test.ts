@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, watchedPage, type PageWatch } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { openBrowserSession, type BrowserSession, type PageWatch } from '../support/browser.js';
 import { finishRows, claimRows, processRows } from '../support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
@@ -10,8 +10,7 @@ import { startTestApi, type TestApi } from '../support/test-api.js';
 const WIDTH = 420;
 
 let api: TestApi;
-let browser: Browser;
-let context: BrowserContext;
+let session: BrowserSession;
 let watch: PageWatch;
 let page: Page;
 const ids = { dataset: 0, model: 0, prompt: 0, other: 0, v1: 0, v2: 0, run: '' };
@@ -86,15 +85,12 @@ beforeAll(async () => {
     }
   }
 
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: WIDTH, height: 860 } });
-  watch = await watchedPage(context);
-  page = watch.page;
+  session = await openBrowserSession({ width: WIDTH, height: 860 });
+  ({ watch, page } = session);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await session?.close();
   await api?.close();
 });
 

@@ -164,3 +164,31 @@ export async function recordTouchedRows(page: Page): Promise<() => Promise<strin
   });
   return () => page.evaluate(() => [...((globalThis as any).__touchedRows as Set<string>)]);
 }
+
+/** A browser, one context of it with a viewport, and a watched page in that context. */
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  watch: PageWatch;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openBrowserSession(viewport: {
+  width: number;
+  height: number;
+}): Promise<BrowserSession> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const watch = await watchedPage(context);
+  return {
+    browser,
+    context,
+    watch,
+    page: watch.page,
+    async close() {
+      await context.close();
+      await browser.close();
+    },
+  };
+}

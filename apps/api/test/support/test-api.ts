@@ -150,3 +150,18 @@ export async function seedCatalog(
 
 export const jobPath = (key: JobKey) =>
   `/v1/jobs/${key.model_id}/${key.prompt_id}/${key.dataset_id}`;
+
+/** Registers an OpenAI-compatible model at a fake server's URL (no retries); its id. */
+export async function addFakeOpenAIModel(
+  api: TestApi,
+  name: string,
+  server: { url: string },
+): Promise<number> {
+  const reply = await api.post('/v1/models', {
+    name,
+    source: 'openai',
+    config: { base_url: server.url, max_retries: 0 },
+  });
+  if (reply.status !== 201) throw new Error(`model ${name}: ${reply.text}`);
+  return reply.body.model_id as number;
+}
