@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimRows, finishRows, processRows } from './support/claim-protocol.js';
-import { startTestApi, type TestApi } from './support/test-api.js';
+import { rowIdsOf, startTestApi, type TestApi } from './support/test-api.js';
 
 // The routes the dashboard's compare view, grid and grading panel read: the rows two
 // candidates disagree on, rows × candidates a page at a time, and one prediction.
@@ -37,12 +37,7 @@ beforeAll(async () => {
     prompt_ids: [ids.prompt],
   });
   expect(launched.status).toBe(201);
-  rowIds = (
-    await api.t.query<{ row_id: number }>(
-      'SELECT row_id FROM rows WHERE dataset_id = $1 ORDER BY row_id',
-      [ids.dataset],
-    )
-  ).map((r) => r.row_id);
+  rowIds = await rowIdsOf(api, ids.dataset);
   const position = (rowId: number) => rowIds.indexOf(rowId) + 1;
   const answer =
     (right: (n: number) => boolean) => (row: { row_id: number; expected_prediction: string }) =>

@@ -11,7 +11,7 @@ import { openBrowserSession, type BrowserSession, type PageWatch } from '../supp
 import { claimRows, finishRows, processRows } from '../support/claim-protocol.js';
 import { startWorkers } from '../support/dashboard-workers.js';
 import { expectedMcNemar, expectedWilson } from '../support/expected-statistics.js';
-import { addFakeOpenAIModel, startTestApi, type TestApi } from '../support/test-api.js';
+import { addFakeOpenAIModel, rowIdsOf, startTestApi, type TestApi } from '../support/test-api.js';
 
 // The grading views in Chromium, against the real API: the leaderboard with intervals
 // and the round-table winner, two candidates compared (2×2 table, p-value, verdict in
@@ -59,12 +59,7 @@ beforeAll(async () => {
       expected_prediction: labelOf(n + 1),
     })),
   );
-  rowIds = (
-    await api.t.query<{ row_id: number }>(
-      'SELECT row_id FROM rows WHERE dataset_id = $1 ORDER BY row_id',
-      [ids.dataset],
-    )
-  ).map((r) => r.row_id);
+  rowIds = await rowIdsOf(api, ids.dataset);
   ids.a = (await api.post('/v1/models', { name: 'model-a', source: 'mock' })).body.model_id;
   ids.b = (await api.post('/v1/models', { name: 'model-b', source: 'mock' })).body.model_id;
   ids.prompt = (

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { openBrowserSession, type BrowserSession, type PageWatch } from '../support/browser.js';
 import { processRows } from '../support/claim-protocol.js';
 import { expectedMcNemar } from '../support/expected-statistics.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { rowIdsOf, startTestApi, type TestApi } from '../support/test-api.js';
 
 // Runs and prompt versions in Chromium, against the real API, rows moved by the
 // workers' own claim protocol while the page watches: the run list, a run's jobs
@@ -49,12 +49,7 @@ beforeAll(async () => {
       expected_prediction: 'spam',
     })),
   );
-  rowIds = (
-    await api.t.query<{ row_id: number }>(
-      'SELECT row_id FROM rows WHERE dataset_id = $1 ORDER BY row_id',
-      [ids.dataset],
-    )
-  ).map((r) => r.row_id);
+  rowIds = await rowIdsOf(api, ids.dataset);
   ids.x = (await api.post('/v1/models', { name: 'model-x', source: 'mock' })).body.model_id;
   ids.y = (await api.post('/v1/models', { name: 'model-y', source: 'mock' })).body.model_id;
   const version = async (messages: unknown, extra: Record<string, unknown>) => {

@@ -165,3 +165,12 @@ export async function addFakeOpenAIModel(
   if (reply.status !== 201) throw new Error(`model ${name}: ${reply.text}`);
   return reply.body.model_id as number;
 }
+
+/** A dataset's row ids in import order. */
+export async function rowIdsOf(api: TestApi, datasetId: number): Promise<number[]> {
+  const rows = await api.t.query<{ row_id: number }>(
+    'SELECT row_id FROM rows WHERE dataset_id = $1 ORDER BY row_id',
+    [datasetId],
+  );
+  return rows.map((row) => row.row_id);
+}
