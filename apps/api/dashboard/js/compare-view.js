@@ -60,7 +60,7 @@ export function createCompareView({ api, catalog, panel }) {
     h('h2', { class: 'section-title', text: 'Rows where they disagree' }),
     rowTabs,
     rowsStatus,
-    table,
+    h('div', { class: 'table-wrap' }, table),
     more,
   );
   const element = h(

@@ -22,9 +22,9 @@ export const LEADERBOARD_COLUMNS = [
   'Wrong',
   'Failed',
   'Ungraded',
-  'Latency p50',
-  'Latency p95',
-  'Tokens in / out',
+  'p50',
+  'p95',
+  'Tokens in/out',
 ];
 const TEXT_COLUMNS = ['Model', 'Prompt', 'Status', '95% interval'];
 const NUMERIC = LEADERBOARD_COLUMNS.filter((name) => !TEXT_COLUMNS.includes(name));
@@ -43,7 +43,7 @@ function countLink(count, href, className) {
  * as GET /v1/datasets/:id/leaderboard and a run's summary give it: rows processed of the
  * total, pass rate with its Wilson 95% interval (as numbers and drawn), mean score,
  * wrong answers, failed calls, ungraded, latency and tokens; ★ marks the round-table
- * winner of its prompt. `datasetId` turns the counts into links to the job's rows (the
+ * winner of its prompt (p50 and p95: seconds per successful call). `datasetId` turns the counts into links to the job's rows (the
  * share page has none); `promptLabel(entry)` names the prompt.
  */
 export function leaderboardTable({ entries, promptLabel, datasetId = null }) {
@@ -115,9 +115,13 @@ export function leaderboardTable({ entries, promptLabel, datasetId = null }) {
     );
   });
   return h(
-    'table',
-    { class: 'leaderboard stack' },
-    tableHead(LEADERBOARD_COLUMNS, NUMERIC),
-    h('tbody', {}, rows),
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'leaderboard stack' },
+      tableHead(LEADERBOARD_COLUMNS, NUMERIC),
+      h('tbody', {}, rows),
+    ),
   );
 }

@@ -1,13 +1,13 @@
 import { h } from './dom.js';
-import { formatP, formatScore } from './format.js';
+import { formatScore } from './format.js';
 import { leaderboardTable } from './leaderboard-table.js';
 import { compareHash } from './routes.js';
 
 /**
  * A completed run's summary (GET /v1/runs/:id, and the share page's data): its
  * leaderboard with intervals and ★ winners, every comparison of two candidates that
- * share a prompt or a model (the API's verdict in words, its p-value and score
- * difference), and each prompt's winner. `names` says how models and prompts are called;
+ * share a prompt or a model (the API's verdict in words, with its p-value, and the
+ * score difference with its interval), and each prompt's winner. `names` says how models and prompts are called;
  * `datasetId` makes links into the dashboard (the share page passes none).
  */
 export function runSummarySection(summary, { names, datasetId = null }) {
@@ -18,7 +18,11 @@ export function runSummarySection(summary, { names, datasetId = null }) {
       h('span', { class: 'verdict-text', text: c.verdict }),
       h('span', {
         class: 'comparison-numbers',
-        text: ` (score A − B ${formatScore(c.score_diff, { signed: true })}, p = ${formatP(c.mcnemar_p)})`,
+        text: ` (mean score A − B ${formatScore(c.score_diff, { signed: true })}${
+          c.score_diff_ci95
+            ? `, 95% interval [${c.score_diff_ci95.map((v) => formatScore(v, { signed: true })).join(', ')}]`
+            : ''
+        })`,
       }),
       datasetId === null
         ? null

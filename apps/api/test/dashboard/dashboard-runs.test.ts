@@ -157,8 +157,12 @@ describe('runs', () => {
     expect(await comparisons.count()).toBe(4);
     const xy2 = comparisons.filter({ hasText: 'model-x × classify@2 wins on 10 rows, loses on 0' });
     expect(await xy2.count()).toBe(1);
-    expect(await xy2.locator('.comparison-numbers').textContent()).toBe(
-      ` (score A − B +0.500, p = ${Number(expectedMcNemar(10, 0).toPrecision(2))})`,
+    // A is model-x: it passes 10 rows model-y fails, and no row the other way.
+    expect(await xy2.locator('.verdict-text').textContent()).toContain(
+      `significant, p = ${Number(expectedMcNemar(10, 0).toPrecision(2))}`,
+    );
+    expect(await xy2.locator('.comparison-numbers').textContent()).toMatch(
+      /^ \(mean score A − B \+0\.500, 95% interval \[\+0\.\d{3}, \+0\.\d{3}\]\)$/,
     );
     // Each comparison opens the compare view on its two candidates.
     expect(await xy2.locator('a').getAttribute('href')).toMatch(
