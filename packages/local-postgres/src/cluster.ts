@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PostgresBinaries } from './binaries.js';
 import { LocalPostgresError } from './local-postgres-error.js';
@@ -32,6 +43,7 @@ export async function ensureCluster(
   const dataDir = join(home, `postgres-${major}`);
   const passwordFile = join(home, 'postgres-password');
   if (await exists(join(dataDir, 'PG_VERSION'))) {
+    await repairCopiedDataDirectory(dataDir, passwordFile, account);
     return { dataDir, password: await readPassword(passwordFile), created: false };
   }
   for (const name of await readdir(home)) {
@@ -136,6 +148,58 @@ async function readPassword(file: string): Promise<string> {
       { cause: error },
     );
   }
+}
+
+/**
+ * The directories initdb makes (src/bin/initdb/initdb.c, `subdirs`). Several are empty
+ * while the server is stopped, and a copy through git or some archivers drops empty
+ * directories; the server then fails on the first one it opens.
+ */
+const DATA_SUBDIRECTORIES = [
+  'global',
+  'pg_wal/archive_status',
+  'pg_wal/summaries',
+  'pg_commit_ts',
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_subtrans',
+  'pg_twophase',
+  'pg_multixact/members',
+  'pg_multixact/offsets',
+  'base',
+  'pg_replslot',
+  'pg_tblspc',
+  'pg_stat',
+  'pg_stat_tmp',
+  'pg_xact',
+  'pg_logical/snapshots',
+  'pg_logical/mappings',
+];
+
+/**
+ * A data directory copied by root (a backup restored, a checkout copied with `cp -r` or
+ * through git) belongs to root, lost its private mode and perhaps its empty directories,
+ * and PostgreSQL refuses to start on it. evalq puts these right first: the missing
+ * directories, the owner when run as root (the server runs as `account`), the mode.
+ */
+async function repairCopiedDataDirectory(
+  dataDir: string,
+  passwordFile: string,
+  account: ServerAccount | undefined,
+): Promise<void> {
+  for (const name of DATA_SUBDIRECTORIES) {
+    await mkdir(join(dataDir, name), { recursive: true, mode: 0o700 });
+  }
+  if (account) {
+    const entries = await readdir(dataDir, { recursive: true });
+    for (const path of [dataDir, passwordFile, ...entries.map((entry) => join(dataDir, entry))]) {
+      if ((await lstat(path)).uid !== account.uid) await chown(path, account.uid, account.gid);
+    }
+  }
+  const found = await stat(dataDir);
+  if ((found.mode & 0o077) !== 0) await chmod(dataDir, 0o700);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +33,13 @@ async function query<R extends pg.QueryResultRow>(url: string, sql: string): Pro
     return (await client.query<R>(sql)).rows;
   } finally {
     await client.end();
+  }
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await chown(dir, uid, uid);
+  for (const entry of await readdir(dir, { recursive: true })) {
+    await chown(join(dir, entry), uid, uid);
   }
 }
 
@@ -107,6 +114,32 @@ describe('the embedded PostgreSQL', () => {
       await server?.stop();
     }
   });
+
+  it.runIf(isRoot)(
+    'starts on a data directory copied by root, giving it back to its account',
+    async () => {
+      const home = await newHome();
+      const first = await startLocalPostgres({ home });
+      await query(first.url('postgres'), 'CREATE TABLE kept (note text)');
+      await first.stop();
+      // What a copy as root leaves: every file owned by root, the directory readable by all.
+      await chownTree(first.dataDir, 0);
+      await chmod(first.dataDir, 0o755);
+      // What a copy through git leaves: no empty directory.
+      for (const empty of ['pg_notify', 'pg_tblspc', 'pg_replslot', 'pg_logical/mappings']) {
+        await rm(join(first.dataDir, empty), { recursive: true });
+      }
+      const again = await startLocalPostgres({ home });
+      try {
+        expect(await query(again.url('postgres'), 'SELECT count(*)::int AS n FROM kept')).toEqual([
+          { n: 0 },
+        ]);
+        expect((await stat(join(again.dataDir, 'PG_VERSION'))).uid).toBe(NOBODY);
+      } finally {
+        await again.stop();
+      }
+    },
+  );
 
   it('asks for a password, and listens on 127.0.0.1 only', async () => {
     const home = await newHome();
