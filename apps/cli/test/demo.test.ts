@@ -152,7 +152,11 @@ describe('evalq demo', () => {
     expect(run.stdout).toMatch(
       /✓ dataset \d+ "evalq demo \d{4}-\d\d-\d\d \d\d:\d\d:\d\d": 400 rows/,
     );
-    expect(run.stdout).toContain('✓ 4 jobs launched');
+    expect(run.stdout).toMatch(
+      /✓ 2 versions of the chat prompt demo-grader: demo-grader@\d+ "first version: terse", demo-grader@\d+ \[production\] "spell out both kinds of rows"/,
+    );
+    expect(run.stdout).toMatch(/✓ run [0-9a-f-]{36} launched: 4 jobs/);
+    expect(run.stdout).toContain('Comparisons (same rows, exact McNemar test):');
     expect(run.stdout).toContain('✓ stopped the API and the 2 workers');
 
     const board = leaderboardRows(run.stdout);
@@ -169,6 +173,20 @@ describe('evalq demo', () => {
       'SELECT count(*)::int AS n, count(DISTINCT (row_id, model_id, prompt_id))::int AS distinct_rows FROM predictions',
     );
     expect(stored).toEqual({ n: 1600, distinct_rows: 1600 });
+    // Graded by the run's assertions: a pass is an answer equal to the label.
+    const [graded] = await t.query<{ mismatched: number; ungraded: number }>(
+      `SELECT count(*) FILTER (WHERE passed <> (lower(trim(prediction)) = lower(trim(d.expected_prediction))))::int AS mismatched,
+              count(*) FILTER (WHERE passed IS NULL)::int AS ungraded
+         FROM predictions p JOIN rows d USING (row_id)`,
+    );
+    expect(graded).toEqual({ mismatched: 0, ungraded: 0 });
+    // The share link it printed opens the run's read-only data while the API runs.
+    const link = /A read-only page of the run .*?: <API URL>(\/share\/[\w-]+)/.exec(run.stdout);
+    expect(link, run.stdout).not.toBeNull();
+    const [share] = await t.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM run_share_links WHERE revoked_at IS NULL AND expires_at > now()',
+    );
+    expect(share!.n).toBe(1);
     expect(leftBehind()).toEqual([]);
   });
 
@@ -204,7 +222,7 @@ describe('evalq demo', () => {
     // different error rate per prompt, so the two prompts score differently.
     openai = await startFakeOpenAIServer({
       respond: (prompt) =>
-        mockAnswer(prompt.startsWith('You grade') ? 'careful' : 'hasty', '', prompt),
+        mockAnswer(prompt.startsWith('Text: ') ? 'careful' : 'hasty', '', prompt),
     });
     const env = { OPENAI_API_KEY: 'sk-demo-test-key', OPENAI_BASE_URL: openai.url };
 
@@ -213,7 +231,7 @@ describe('evalq demo', () => {
 
     const run = await demo(['--provider', 'openai'], env);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toContain('1 openai model × 2 prompts over 100 labelled rows');
+    expect(run.stdout).toContain('1 openai model × 2 prompt versions over 100 labelled rows');
     expect(run.stdout).toContain(`OpenAI API at ${openai.url}`);
     const board = leaderboardRows(run.stdout);
     expect(board.map((row) => [row.model, row.status, row.n])).toEqual([
@@ -239,7 +257,7 @@ describe('evalq demo', () => {
 
   it('stops the API and the workers on Ctrl-C', async () => {
     const run = demo(['--rows', '2000']);
-    await run.printed('jobs launched');
+    await run.printed('launched: 4 jobs');
     run.signal('SIGINT');
     const result = await run;
     expect(result.code).toBe(130);
@@ -252,7 +270,7 @@ describe('evalq demo', () => {
 
   it('leaves nothing running even when it is killed outright', async () => {
     const run = demo(['--rows', '2000']);
-    await run.printed('jobs launched');
+    await run.printed('launched: 4 jobs');
     run.signal('SIGKILL');
     expect((await run).code).toBe(null);
     // The API and the workers notice that the demo is gone and stop by themselves.
@@ -280,7 +298,7 @@ describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', 
   it('runs on an embedded PostgreSQL, queue-less, and stops it at the end', async () => {
     const evalqHome = join(home, 'first');
     const run = demo(['--rows', '40'], { ...alone, EVALQ_HOME: evalqHome });
-    await run.printed('jobs launched');
+    await run.printed('launched: 4 jobs');
     const pid = await serverPid(evalqHome);
     const done = await run;
     expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
@@ -297,7 +315,7 @@ describe('evalq demo with nothing but Node (DATABASE_URL and REDIS_URL unset)', 
   it('leaves nothing running, the embedded PostgreSQL included, when it is killed outright', async () => {
     const evalqHome = join(home, 'killed');
     const run = demo(['--rows', '2000'], { ...alone, EVALQ_HOME: evalqHome });
-    await run.printed('jobs launched');
+    await run.printed('launched: 4 jobs');
     const pid = await serverPid(evalqHome);
     run.signal('SIGKILL');
     expect((await run).code).toBe(null);

@@ -15,21 +15,64 @@ export interface DemoCatalog {
   models: ModelSpec[];
   /** Where the models run, for a person. */
   about: string;
-  prompts: string[];
+  prompts: PromptSpec[];
   defaultRows: number;
 }
 
+/** A prompt version as POST /v1/prompts takes it. */
+export interface PromptSpec {
+  name: string;
+  messages: { role: 'system' | 'user'; content: string }[];
+  commit_message: string;
+  labels?: string[];
+}
+
+/** The name both demo prompt versions share: the run compares version 1 with version 2. */
+export const DEMO_PROMPT_NAME = 'demo-grader';
+
 /**
- * Two prompts that any model can follow: the labels are the numbers and the words
- * positive, negative and neutral. They start differently so the leaderboard, which
- * cuts prompt texts short, tells them apart.
+ * Two versions of one chat prompt that any model can follow: the labels are the numbers
+ * and the words positive, negative and neutral. The second, more explicit version holds
+ * the `production` label.
  */
-export const DEMO_PROMPTS = [
-  'Reply with the answer only (a number, or positive/negative/neutral): {{content}}',
-  'You grade short texts. If the text is an arithmetic question, reply with the result as a ' +
-    'number only. Otherwise reply with its sentiment, exactly one word: positive, negative or ' +
-    'neutral.\n\nText: {{content}}',
+export const DEMO_PROMPTS: PromptSpec[] = [
+  {
+    name: DEMO_PROMPT_NAME,
+    messages: [
+      {
+        role: 'system',
+        content: 'Reply with the answer only (a number, or positive/negative/neutral).',
+      },
+      { role: 'user', content: '{{content}}' },
+    ],
+    commit_message: 'first version: terse',
+  },
+  {
+    name: DEMO_PROMPT_NAME,
+    messages: [
+      {
+        role: 'system',
+        content:
+          'You grade short texts. If the text is an arithmetic question, reply with the result as a ' +
+          'number only. Otherwise reply with its sentiment, exactly one word: positive, negative or neutral.',
+      },
+      { role: 'user', content: 'Text: {{content}}' },
+    ],
+    commit_message: 'spell out both kinds of rows',
+    labels: ['production'],
+  },
 ];
+
+/**
+ * How the demo grades: the answer must equal the label (ignoring case and surrounding
+ * space) and be one word; equality weighs three times as much, and a row passes at 0.75,
+ * so a one-word wrong answer fails.
+ */
+export const DEMO_ASSERTIONS = [
+  { type: 'equals', weight: 3 },
+  { type: 'regex', value: '^\\S+$' },
+];
+export const DEMO_THRESHOLD = 0.75;
 
 /**
  * Mock models answer in a few ms; a shared rate limit (requests_per_minute, enforced

@@ -3,19 +3,27 @@ import { migrate, redactUrl } from '@evalq/db';
 import { ApiClient } from '../api-client.js';
 import type {
   Dataset,
-  JobKey,
-  LaunchResult,
-  LeaderboardEntry,
+  LaunchedRun,
   Model,
   Page,
   Prediction,
   Prompt,
+  Run,
+  ShareResult,
 } from '@evalq/api/types';
-import { formatLeaderboard } from '../leaderboard-table.js';
+import { candidateNames, promptLabel, type CandidateNames } from '../candidate-names.js';
 import { say, warn } from '../output.js';
-import { count, percent } from '../table.js';
-import { watchJobs } from '../watch-progress.js';
-import { demoCatalog, type DemoCatalog, type DemoProvider } from './demo-catalog.js';
+import { formatRunSummary } from '../run-summary-table.js';
+import { count } from '../table.js';
+import { watchRun } from '../watch-run.js';
+import {
+  DEMO_ASSERTIONS,
+  DEMO_PROMPT_NAME,
+  DEMO_THRESHOLD,
+  demoCatalog,
+  type DemoCatalog,
+  type DemoProvider,
+} from './demo-catalog.js';
 import type { DemoEnv } from './demo-env.js';
 import { DemoServices, ServiceError } from './demo-services.js';
 import { describeExit } from './service-process.js';
@@ -45,9 +53,10 @@ class DemoInterrupted extends Error {
 
 /**
  * `evalq demo`: checks PostgreSQL and Redis, migrates, starts the API and two workers
- * as child processes, registers a sample dataset, models and prompts through the API,
- * launches every model × prompt job, shows progress, prints the leaderboard and stops
- * the children. Whatever happens (an error, Ctrl-C), every child is stopped before it
+ * as child processes, registers a sample dataset, models and two versions of a chat
+ * prompt through the API, launches them as one graded run, shows its progress, prints
+ * its summary (pass rates with intervals, paired comparisons), makes a share link and
+ * stops the children. Whatever happens (an error, Ctrl-C), every child is stopped before it
  * returns. Returns the exit code.
  */
 export async function runDemo(env: DemoEnv, options: DemoOptions): Promise<number> {
@@ -163,7 +172,7 @@ async function demoSteps({
   const models = catalog.models.length;
   const prompts = catalog.prompts.length;
   say(
-    `evalq demo: ${models} ${options.provider} model${models === 1 ? '' : 's'} × ${prompts} prompts ` +
+    `evalq demo: ${models} ${options.provider} model${models === 1 ? '' : 's'} × ${prompts} prompt versions ` +
       `over ${count(rows)} labelled rows, with the API and ${WORKERS} workers`,
   );
   offerRealModels(env, options.provider);
@@ -235,35 +244,40 @@ async function demoSteps({
     prompts: templates,
   } = await registerSample(client, catalog, rows, guard);
 
-  const jobs = await guard(
-    client.post<LaunchResult>('/v1/jobs', {
+  const run = await guard(
+    client.post<LaunchedRun>('/v1/runs', {
+      name: 'evalq demo',
       dataset_id: dataset.dataset_id,
       model_ids: registered.map((m) => m.model_id),
       prompt_ids: templates.map((p) => p.prompt_id),
+      assertions: DEMO_ASSERTIONS,
+      threshold: DEMO_THRESHOLD,
     }),
   );
   launched.datasetId = dataset.dataset_id;
   say(
-    `✓ ${jobs.jobs.length} jobs launched (every model × prompt): ` +
-      `${count(jobs.jobs.reduce((sum, job) => sum + job.total, 0))} predictions to make`,
+    `✓ run ${run.id} launched: ${run.jobs.length} jobs (every model × prompt version), ` +
+      `${count(run.progress.total)} predictions to make, graded by equals and a one-word regex`,
   );
 
-  const label = jobLabeller(registered);
-  const watched = await guard(watchJobs(client, jobs.jobs, { label, signal }));
+  const names = await guard(candidateNames(client, run.model_ids, run.prompt_ids));
+  const watched = await guard(watchRun(client, run, names, { signal }));
   if (signal.aborted) throw signal.reason;
-  if (!watched.finished) {
+  if (watched.run.status !== 'completed') {
     throw new EvalqError(
-      'DEMO_JOBS_GONE',
-      `job(s) ${watched.gone.map(label).join(', ')} disappeared while running (cancelled by someone?)`,
+      'DEMO_RUN_STOPPED',
+      `run ${run.id} ended ${watched.run.status} instead of completing (cancelled by someone?)`,
     );
   }
 
-  await showResults(client, dataset.dataset_id, registered, guard);
+  await showResults(client, watched.run, names, guard);
+  const share = await guard(client.post<ShareResult>(`/v1/runs/${run.id}/share`, {}));
 
   if (options.keepRunning) {
     say(
       `The API (${apiUrl}, dashboard at ${apiUrl}/) and the workers keep running; Ctrl-C stops them. Try:\n` +
-        `  EVALQ_API_URL=${apiUrl} npm run evalq -- results --dataset ${dataset.dataset_id}`,
+        `  EVALQ_API_URL=${apiUrl} npm run evalq -- results --dataset ${dataset.dataset_id}\n` +
+        `A read-only page of the run, no token needed: ${apiUrl}${share.url}`,
     );
     await guard(new Promise<never>(() => undefined)).catch((error: unknown) => {
       if (!(error instanceof DemoInterrupted)) throw error;
@@ -273,10 +287,13 @@ async function demoSteps({
   return {
     exitCode: 0,
     closing:
-      `Dataset ${dataset.dataset_id} and its predictions stay in the database. To see them again, ` +
-      'run `npm start` (the API, its dashboard and workers on the same database), then:\n' +
-      `  npm run evalq -- leaderboard --dataset ${dataset.dataset_id}\n` +
-      `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv`,
+      `Run ${run.id}, dataset ${dataset.dataset_id} and its predictions stay in the database. ` +
+      'To see them again, run `npm start` (the API, its dashboard and workers on the same database), then:\n' +
+      `  npm run evalq -- runs show ${run.id}\n` +
+      compareHint(watched.run, dataset.dataset_id) +
+      `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv\n` +
+      `A read-only page of the run for a colleague (no token; while the API runs, until ${share.expires_at}): ` +
+      `<API URL>${share.url}`,
   };
 }
 
@@ -310,42 +327,40 @@ async function registerSample(
       `${models.map((m) => `${m.model_id} ${m.name}`).join(', ')} (${catalog.about})`,
   );
   const prompts: Prompt[] = [];
-  for (const text of catalog.prompts) {
-    prompts.push(await guard(client.post<Prompt>('/v1/prompts', { text })));
+  for (const spec of catalog.prompts) {
+    prompts.push(await guard(client.post<Prompt>('/v1/prompts', spec)));
   }
   say(
-    `✓ ${prompts.length} prompts: ` +
-      prompts.map((p) => `${p.prompt_id} "${shorten(p.text, 40)}"`).join(', '),
+    `✓ ${prompts.length} versions of the chat prompt ${DEMO_PROMPT_NAME}: ` +
+      prompts
+        .map(
+          (p) =>
+            `${promptLabel(p)}${p.labels.length > 0 ? ` [${p.labels.join(', ')}]` : ''} "${p.commit_message ?? ''}"`,
+        )
+        .join(', '),
   );
   return { dataset, models, prompts };
 }
 
-/** The leaderboard, who did best and worst, and the first error when calls failed. */
+/** The run's graded summary, and the first error when calls failed. */
 async function showResults(
   client: ApiClient,
-  datasetId: number,
-  models: Model[],
+  run: Run,
+  names: CandidateNames,
   guard: DemoContext['guard'],
 ): Promise<void> {
-  const board = await guard(
-    client.get<{ entries: LeaderboardEntry[] }>(`/v1/datasets/${datasetId}/leaderboard`),
-  );
   say('');
-  say(`Leaderboard of dataset ${datasetId} (accuracy = correct answers / successful calls):`);
-  say(formatLeaderboard(board.entries));
-  const ranking = rankingSummary(board.entries, models);
-  if (ranking) say(ranking);
-  const failed = board.entries.reduce((sum, entry) => sum + entry.failed, 0);
-  if (failed > 0) {
+  if (run.summary) say(formatRunSummary(run.summary, names));
+  if (run.progress.failed > 0) {
     const page = await guard(
       client.get<Page<Prediction>>('/v1/predictions', {
-        dataset_id: datasetId,
+        dataset_id: run.dataset_id,
         status: 'failed',
         limit: 1,
       }),
     );
     warn(
-      `${count(failed)} call(s) failed; the first error: ${page.items[0]?.error ?? '(none stored)'}`,
+      `${count(run.progress.failed)} call(s) failed; the first error: ${page.items[0]?.error ?? '(none stored)'}`,
     );
   }
 }
@@ -365,23 +380,13 @@ function offerRealModels(env: DemoEnv, provider: DemoProvider): void {
   }
 }
 
-/** "mock-big × prompt 5": what a job is to a person watching the demo. */
-function jobLabeller(models: Model[]): (job: JobKey) => string {
-  const names = new Map(models.map((m) => [m.model_id, m.name]));
-  return (job) => `${names.get(job.model_id) ?? `model ${job.model_id}`} × prompt ${job.prompt_id}`;
-}
-
-function rankingSummary(entries: LeaderboardEntry[], models: Model[]): string {
-  const scored = entries.filter((entry) => entry.accuracy !== null);
-  const best = scored[0];
-  const worst = scored[scored.length - 1];
-  if (!best || !worst || best === worst) return '';
-  const name = (entry: LeaderboardEntry) =>
-    `${models.find((m) => m.model_id === entry.model_id)?.name ?? entry.model_name} with prompt ${entry.prompt_id}`;
-  return (
-    `Best: ${name(best)} (${percent(best.accuracy)}); ` +
-    `worst: ${name(worst)} (${percent(worst.accuracy)}).`
-  );
+/** How to compare the two best candidates row by row (model id/prompt id). */
+function compareHint(run: Run, datasetId: number): string {
+  const [first, second] = run.summary?.leaderboard ?? [];
+  if (!first || !second) return '';
+  const ref = (entry: { model_id: number; prompt_id: number }) =>
+    `${entry.model_id}/${entry.prompt_id}`;
+  return `  npm run evalq -- compare --dataset ${datasetId} ${ref(first)} ${ref(second)}   # the best two, row by row\n`;
 }
 
 function reportFailure(error: unknown): number {
@@ -402,11 +407,6 @@ function reportFailure(error: unknown): number {
 }
 
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
-
-function shorten(text: string, width: number): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
-}
 
 /** "2025-06-01 14:03:12" in local time: a name a person recognises in `datasets list`. */
 function localTimestamp(date: Date): string {
