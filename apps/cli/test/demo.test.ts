@@ -157,6 +157,11 @@ describe('evalq demo', () => {
     );
     expect(run.stdout).toMatch(/✓ run [0-9a-f-]{36} launched: 4 jobs/);
     expect(run.stdout).toContain('Comparisons (same rows, exact McNemar test):');
+    // The best two of the leaderboard, compared row by row.
+    expect(run.stdout).toMatch(
+      /The best two, row by row \(evalq compare; A = mock-big × demo-grader@\d+, B = .+\):\n.*B PASSES/,
+    );
+    expect(run.stdout).toMatch(/McNemar exact p = [\d.e-]+; mean score A − B = /);
     expect(run.stdout).toContain('✓ stopped the API and the 2 workers');
 
     const board = leaderboardRows(run.stdout);

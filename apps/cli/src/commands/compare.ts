@@ -4,7 +4,7 @@ import { clientFromEnv } from '../client.js';
 import { candidate, reference } from '../parse-options.js';
 import { say } from '../output.js';
 import { NameResolver } from '../resolve-names.js';
-import { count, formatTable } from '../table.js';
+import { formatComparison } from '../comparison-table.js';
 
 type CandidateRef = { model: string; prompt: string };
 
@@ -44,43 +44,13 @@ export function registerCompare(program: Command): void {
           say(JSON.stringify(result, null, 2));
           return;
         }
-        const labelA = `A ${refA.model}/${refA.prompt}`;
-        const labelB = `B ${refB.model}/${refB.prompt}`;
-        say(formatContingency(result, labelA, labelB));
-        const ci = result.score_diff_ci95;
         say(
-          `McNemar exact p = ${result.mcnemar_p.toPrecision(3)}; mean score A − B = ` +
-            (result.score_diff === null
-              ? '–'
-              : `${result.score_diff.toFixed(4)} (95% bootstrap interval ${ci![0].toFixed(4)} to ${ci![1].toFixed(4)})`),
-        );
-        say(
-          result.winner === null
-            ? `${result.verdict}: no winner`
-            : `${result.verdict}: ${result.winner === 'a' ? labelA : labelB} is better`,
+          formatComparison(
+            result,
+            `A ${refA.model}/${refA.prompt}`,
+            `B ${refB.model}/${refB.prompt}`,
+          ),
         );
       },
     );
-}
-
-/** The 2×2 table of verdicts with its margins. */
-function formatContingency(result: Comparison, labelA: string, labelB: string): string {
-  return formatTable(
-    ['', `${labelB} PASSES`, `${labelB} FAILS`, 'TOTAL'],
-    [
-      [`${labelA} passes`, count(result.both), count(result.a_only), count(result.a_pass)],
-      [
-        `${labelA} fails`,
-        count(result.b_only),
-        count(result.neither),
-        count(result.n_paired - result.a_pass),
-      ],
-      [
-        'total',
-        count(result.b_pass),
-        count(result.n_paired - result.b_pass),
-        count(result.n_paired),
-      ],
-    ],
-  );
 }

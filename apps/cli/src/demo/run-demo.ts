@@ -2,6 +2,7 @@ import { EvalqError, freePort, NO_REDIS, redisUrlOrNone } from '@evalq/core';
 import { migrate, redactUrl } from '@evalq/db';
 import { ApiClient } from '../api-client.js';
 import type {
+  Comparison,
   Dataset,
   LaunchedRun,
   Model,
@@ -12,6 +13,7 @@ import type {
   ShareResult,
 } from '@evalq/api/types';
 import { candidateNames, promptLabel, type CandidateNames } from '../candidate-names.js';
+import { formatComparison } from '../comparison-table.js';
 import { say, warn } from '../output.js';
 import { formatRunSummary } from '../run-summary-table.js';
 import { count } from '../table.js';
@@ -351,6 +353,20 @@ async function showResults(
 ): Promise<void> {
   say('');
   if (run.summary) say(formatRunSummary(run.summary, names));
+  const [first, second] = run.summary?.leaderboard ?? [];
+  if (first && second) {
+    const comparison = await guard(
+      client.get<Comparison>('/v1/compare', {
+        dataset_id: run.dataset_id,
+        a: `${first.model_id}/${first.prompt_id}`,
+        b: `${second.model_id}/${second.prompt_id}`,
+      }),
+    );
+    say(
+      `The best two, row by row (evalq compare; A = ${names.candidate(first)}, B = ${names.candidate(second)}):`,
+    );
+    say(formatComparison(comparison, 'A', 'B'));
+  }
   if (run.progress.failed > 0) {
     const page = await guard(
       client.get<Page<Prediction>>('/v1/predictions', {
