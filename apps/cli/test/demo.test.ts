@@ -186,7 +186,9 @@ describe('evalq demo', () => {
     );
     expect(graded).toEqual({ mismatched: 0, ungraded: 0 });
     // The share link it printed opens the run's read-only data while the API runs.
-    const link = /A read-only page of the run .*?: <API URL>(\/share\/[\w-]+)/.exec(run.stdout);
+    const link = /A read-only page of the run.*: http:\/\/127\.0\.0\.1:3000(\/share\/[\w-]+)/.exec(
+      run.stdout,
+    );
     expect(link, run.stdout).not.toBeNull();
     const [share] = await t.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM run_share_links WHERE revoked_at IS NULL AND expires_at > now()',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, localModeEnv } from '@evalq/core';
+import { apiEnv, commonEnv, localModeEnv } from '@evalq/core';
 
 /**
  * What `evalq demo` reads from the environment: where PostgreSQL and Redis are (unset:
@@ -8,6 +8,8 @@ import { commonEnv, localModeEnv } from '@evalq/core';
  */
 export const demoEnv = commonEnv.extend(localModeEnv.shape).extend({
   API_TOKEN: z.string().min(1).optional(),
+  /** Where `npm start` will serve, for the share link printed at the end. */
+  PORT: apiEnv.shape.PORT,
   /** The workers' grace on stop; shorter than a worker's own default, so Ctrl-C is quick. */
   SHUTDOWN_GRACE_SECONDS: z
     .string()

@@ -294,8 +294,9 @@ async function demoSteps({
       `  npm run evalq -- runs show ${run.id}\n` +
       compareHint(watched.run, dataset.dataset_id) +
       `  npm run evalq -- results --dataset ${dataset.dataset_id} --format csv --output demo.csv\n` +
-      `A read-only page of the run for a colleague (no token; while the API runs, until ${share.expires_at}): ` +
-      `<API URL>${share.url}`,
+      `A read-only page of the run for a colleague, no token needed, while \`npm start\` runs ` +
+      `(until ${share.expires_at}; \`evalq share ${run.id} --revoke\` ends it): ` +
+      `http://127.0.0.1:${env.PORT}${share.url}`,
   };
 }
 
