@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { wilsonInterval } from '@evalq/statistics';
 import type { Dataset, LeaderboardEntry, Model, PredictionRecord, Prompt, Row } from '@evalq/db';
 import { promptVariables } from './launch/prompt-variables.js';
+import { jobOutcome, jobSpend } from './job-spend.js';
 import { passRate as rateOf } from './pass-rate.js';
 import type { dataset, datasetRow } from './schemas/datasets.js';
 import type { model } from './schemas/models.js';
@@ -80,6 +81,7 @@ export function presentLeaderboardEntry(
 ): z.input<typeof leaderboardEntry> {
   const n = Math.max(entry.succeeded - entry.ungraded, 0);
   const passRate = rateOf(entry.passed, entry.succeeded, entry.ungraded);
+  const spend = jobSpend({ spent_usd: entry.cost_usd, spent_tokens: entry.spent_tokens }, entry.passed);
   return {
     model_id: entry.model_id,
     prompt_id: entry.prompt_id,
@@ -104,5 +106,10 @@ export function presentLeaderboardEntry(
     latency_p95_s: entry.latency_p95_s,
     prompt_tokens: entry.prompt_tokens,
     completion_tokens: entry.completion_tokens,
+    outcome: jobOutcome(entry.status, entry.processed, entry.failed),
+    cost_usd: spend.cost_usd,
+    cost_per_pass_usd: spend.cost_per_pass_usd,
+    spent_tokens: spend.spent_tokens,
+    cached: entry.cached_hits,
   };
 }

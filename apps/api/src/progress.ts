@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JobRecord } from '@evalq/db';
+import { jobOutcome, jobSpend } from './job-spend.js';
 import { passRate as rateOf } from './pass-rate.js';
 import type { progress } from './schemas/jobs.js';
 
@@ -57,5 +58,13 @@ export function toProgress(job: JobRecord): Progress {
     // Rounded up, so a job that is not done never claims an ETA of 0.
     eta_s:
       job.status === 'done' ? 0 : rate === null ? null : Math.ceil((remaining / rate) * 10) / 10,
+    outcome: jobOutcome(job.status, done, failed),
+    ...jobSpend(job, Math.min(Math.max(job.correct, 0), succeeded)),
+    budget: { max_cost_usd: job.max_cost_usd, max_tokens: job.max_tokens },
+    paused_reason: job.status === 'paused' ? job.paused_reason : null,
+    paused_message: job.status === 'paused' ? job.paused_message : null,
+    cache: job.cache,
+    cached: Math.max(job.cached_hits, 0),
+    cache_hit_rate: job.cache && done > 0 ? Math.min(job.cached_hits / done, 1) : null,
   };
 }

@@ -4,6 +4,7 @@ import type { ModelsTable } from './tables/models.js';
 import type { PredictionStatusTable } from './tables/prediction-status.js';
 import type { PredictionsTable } from './tables/predictions.js';
 import type { PromptNamesTable, PromptsTable } from './tables/prompts.js';
+import type { ResponseCacheTable } from './tables/response-cache.js';
 import type { RowsTable } from './tables/rows.js';
 import type {
   RunJobsTable,
@@ -27,4 +28,5 @@ export interface Database {
   run_jobs: RunJobsTable;
   run_progress: RunProgressView;
   run_share_links: RunShareLinksTable;
+  response_cache: ResponseCacheTable;
 }

@@ -7,6 +7,7 @@ export * from './tables/predictions.js';
 export * from './tables/prompts.js';
 export * from './tables/rows.js';
 export * from './tables/runs.js';
+export * from './tables/response-cache.js';
 export { createDb, createPool, POOL_DEFAULTS, type PoolOptions } from './pool.js';
 export {
   DEFAULT_MIGRATIONS_DIR,
@@ -41,3 +42,5 @@ export * from './queries/label-pairs.js';
 export * from './queries/regrades.js';
 export * from './queries/disagreeing-rows.js';
 export * from './queries/prediction-grid.js';
+export * from './queries/budgets.js';
+export * from './queries/response-cache.js';

@@ -14,6 +14,7 @@ export function kindOfStatus(status: number): ProviderErrorKind {
   if (status === 401 || status === 403) return 'auth';
   if (status === 408) return 'timeout';
   if (status === 409) return 'conflict';
+  if (status === 404) return 'not_found';
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'server';
   if (status >= 400) return 'bad_request';

@@ -1,8 +1,9 @@
 import { ValidationError } from '@evalq/core';
 import type { Environment } from './api-key.js';
+import type { RequestIdentity } from './cache-key.js';
 import { resolveClientKind } from './client-kind.js';
 import { createMockClient } from './clients/mock-client.js';
-import { createOllamaClient } from './clients/ollama-client.js';
+import { createOllamaClient, DEFAULT_OLLAMA_HOST } from './clients/ollama-client.js';
 import { createOpenAIClient } from './clients/openai-client.js';
 import type { ModelClient } from './model-client.js';
 import { MODEL_CONFIG_DEFAULTS, modelConfigSchema, type ModelConfig } from './model-config.js';
@@ -74,5 +75,26 @@ export function callSettings(config: ModelConfig): CallSettings {
     maxRetries: config.max_retries ?? MODEL_CONFIG_DEFAULTS.max_retries,
     maxConcurrency: config.max_concurrency,
     requestsPerMinute: config.requests_per_minute,
+  };
+}
+
+/** Where OpenAI's SDK sends a request when the config names no base_url. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** Who answers a model's requests and how they sample: the response cache's key besides the messages. */
+export function requestIdentity(model: ModelDefinition, options: ModelClientOptions): RequestIdentity {
+  const config = parseModelConfig(model.config);
+  const kind = resolveClientKind(model);
+  const baseUrl =
+    kind === 'mock'
+      ? ''
+      : (config.base_url ??
+        (kind === 'openai' ? OPENAI_BASE_URL : (options.ollamaHost ?? DEFAULT_OLLAMA_HOST)));
+  return {
+    kind,
+    baseUrl,
+    model: model.name,
+    temperature: config.temperature,
+    maxTokens: config.max_tokens,
   };
 }

@@ -22,3 +22,5 @@ export * from './prompt/compile-prompt.js';
 export * from './template/parse-template.js';
 export * from './template/row-variables.js';
 export * from './template/template-error.js';
+export * from './call-cost.js';
+export * from './cache-key.js';

@@ -30,6 +30,18 @@ export const modelConfigSchema = z.strictObject({
   max_retries: z.number().int().min(0).max(20).optional(),
   max_concurrency: z.number().int().min(1).max(100_000).optional(),
   requests_per_minute: z.number().int().min(1).max(10_000_000).optional(),
+  /** USD per million prompt tokens (docs/cost.md). Without both prices a call's cost is unknown. */
+  price_in_per_mtok: z
+    .number()
+    .min(0, 'must be a non-negative number of USD per million prompt tokens')
+    .max(1_000_000)
+    .optional(),
+  /** USD per million completion tokens. */
+  price_out_per_mtok: z
+    .number()
+    .min(0, 'must be a non-negative number of USD per million completion tokens')
+    .max(1_000_000)
+    .optional(),
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;

@@ -5,8 +5,10 @@ import { EvalqError } from '@evalq/core';
  * can branch on. Whether a kind is worth retrying is fixed here, in one table.
  */
 export const PROVIDER_ERROR_KINDS = {
-  /** 400, 404, 422 and other 4xx: the request itself is wrong; sending it again cannot help. */
+  /** 400, 422 and other 4xx: the request itself is wrong; sending it again cannot help. */
   bad_request: false,
+  /** 404: the provider knows no such model (or endpoint); every call to it fails the same way. */
+  not_found: false,
   /** 401, 403: the key is missing, wrong or not allowed to use this model. */
   auth: false,
   /** The model's settings cannot work (missing API-key variable, bad config). */

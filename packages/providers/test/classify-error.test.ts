@@ -18,7 +18,7 @@ describe('error classification', () => {
     [400, 'bad_request', false],
     [401, 'auth', false],
     [403, 'auth', false],
-    [404, 'bad_request', false],
+    [404, 'not_found', false],
     [422, 'bad_request', false],
     [408, 'timeout', true],
     [409, 'conflict', true],

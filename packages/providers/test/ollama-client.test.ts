@@ -65,7 +65,7 @@ describe('ollama client (real SDK, fake server)', () => {
 
   it.each([
     [400, 'bad_request', false],
-    [404, 'bad_request', false],
+    [404, 'not_found', false],
     [500, 'server', true],
   ] as const)('classifies HTTP %i as %s', async (status, kind, retryable) => {
     fake.server.configure({ failWith: status });

@@ -62,7 +62,7 @@ describe('openai client (real SDK, fake server)', () => {
   it.each([
     [400, 'bad_request', false],
     [401, 'auth', false],
-    [404, 'bad_request', false],
+    [404, 'not_found', false],
     [422, 'bad_request', false],
     [500, 'server', true],
     [503, 'server', true],

@@ -2,7 +2,26 @@ import { z } from 'zod';
 import { idParam, idSchema, timestamp } from './common.js';
 import { assertionsField, thresholdField } from './grading.js';
 
-export const jobStatus = z.enum(['pending', 'running', 'done']);
+export const jobStatus = z.enum(['pending', 'running', 'paused', 'done']);
+
+const usd = z.number().min(0);
+
+/** A budget (docs/cost.md): a limit left out (or null) is no limit. */
+export const budgetField = z
+  .strictObject({
+    max_cost_usd: z
+      .number('must be a number of USD')
+      .min(0, 'must be a non-negative number of USD')
+      .nullish()
+      .describe('stop claiming rows once this much is spent'),
+    max_tokens: z
+      .number('must be a number of tokens')
+      .int('must be a whole number of tokens')
+      .min(0, 'must be a non-negative number of tokens')
+      .nullish()
+      .describe('prompt + completion tokens, candidate and judge calls'),
+  })
+  .describe('pauses the work (paused_reason budget) once the spend reaches it (docs/cost.md)');
 
 export const jobParams = z.object({ model_id: idParam, prompt_id: idParam, dataset_id: idParam });
 
@@ -16,7 +35,18 @@ export const launchBody = z.strictObject({
   threshold: thresholdField
     .optional()
     .describe('pass when the weighted score ≥ threshold; default: every counted assertion passes'),
+  budget: budgetField
+    .optional()
+    .describe("each job's own budget (docs/cost.md); set on existing jobs too"),
+  cache: z
+    .boolean()
+    .optional()
+    .describe('reuse and store answers in the response cache (docs/cost.md); default false'),
 });
+
+export const jobPatchBody = z
+  .strictObject({ budget: budgetField.describe('replaces the job budget; a higher one resumes it') })
+  .describe("change a job's budget");
 
 export const regradeBody = z
   .strictObject({
@@ -80,6 +110,34 @@ export const progress = z
       .min(0)
       .nullable()
       .describe('seconds until done at rate_per_s; 0 when done; null while no rate is known'),
+    outcome: z
+      .enum(['succeeded', 'partly_failed', 'failed'])
+      .nullable()
+      .describe(
+        'when done: failed when every row failed, partly_failed when some did; null until done',
+      ),
+    spent_usd: usd.describe("what its calls cost, judge calls included (0 when unpriced)"),
+    spent_tokens: count.describe('prompt + completion tokens of its calls (cache hits: none)'),
+    cost_usd: usd.nullable().describe("spent_usd, or null when its models have no price"),
+    cost_per_pass_usd: usd
+      .nullable()
+      .describe('cost_usd / passed; null without a price or before a prediction passed'),
+    budget: z
+      .object({ max_cost_usd: usd.nullable(), max_tokens: count.nullable() })
+      .describe("the job's own budget (a run's budget is on the run)"),
+    paused_reason: z
+      .enum(['budget', 'provider'])
+      .nullable()
+      .describe('why it is paused: a budget is reached, or its model cannot be called'),
+    paused_message: z.string().nullable().describe("what paused it (the provider's message)"),
+    cache: z.boolean().describe('reads and writes the response cache'),
+    cached: count.describe('predictions answered from the response cache'),
+    cache_hit_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .describe('cached / done, with the cache on; null without it'),
   })
   .describe('Progress of one job (model × prompt × dataset)');
 
@@ -96,6 +154,13 @@ export const launchResult = z.object({
 export const cancelResult = jobKey.extend({
   cancelled: z.literal(true),
   predictions_deleted: count,
+});
+
+export const resumeResult = z.object({
+  resumed: z
+    .boolean()
+    .describe('false when the job was not paused, or a budget still holds it (raise the budget)'),
+  job: progress,
 });
 
 export const retryResult = z.object({

@@ -60,7 +60,11 @@ export const leaderboardEntry = z.object({
   prompt_id: idSchema,
   model_name: z.string(),
   prompt_text: z.string(),
-  status: z.enum(['pending', 'running', 'done']),
+  status: z.enum(['pending', 'running', 'paused', 'done']),
+  outcome: z
+    .enum(['succeeded', 'partly_failed', 'failed'])
+    .nullable()
+    .describe('when done: failed when every row failed (never shown as a success)'),
   total: z.number().int(),
   processed: z.number().int().describe('rows processed (succeeded + failed)'),
   succeeded: z.number().int(),
@@ -83,6 +87,13 @@ export const leaderboardEntry = z.object({
   latency_p95_s: z.number().nullable(),
   prompt_tokens: z.number().nullable().describe('summed where the provider reported them'),
   completion_tokens: z.number().nullable(),
+  cost_usd: z
+    .number()
+    .nullable()
+    .describe("what the candidate's calls and judge calls cost (docs/cost.md); null when unpriced"),
+  cost_per_pass_usd: z.number().nullable().describe('cost_usd / passed'),
+  spent_tokens: z.number().int().describe('tokens its calls used (cache hits: none)'),
+  cached: z.number().int().describe('predictions answered from the response cache'),
 });
 
 export const leaderboard = z.object({

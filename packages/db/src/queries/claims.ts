@@ -39,6 +39,8 @@ export interface ClaimedRow {
  * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time, and
  * the job's first claim makes it running (after_claim_prediction_status, 0006). A row's
  * input travels only when its prompt or a judge rubric uses it (most use content only).
+ * How many rows may be claimed is the claim gate's to say (claim_allowance, 0012): none
+ * while the job is paused, fewer under a budget (docs/cost.md).
  */
 export async function claimRows(
   db: Kysely<Database>,
@@ -54,7 +56,7 @@ export async function claimRows(
        WHERE model_id = ${job.model_id} AND prompt_id = ${job.prompt_id}
          AND dataset_id = ${job.dataset_id} AND status = 'pending'
        ORDER BY row_id
-       LIMIT ${limit}
+       LIMIT claim_allowance(${job.model_id}, ${job.prompt_id}, ${job.dataset_id}, ${limit})
        FOR UPDATE SKIP LOCKED
     )
     UPDATE predictionstatus ps
@@ -205,6 +207,15 @@ export interface FinishedRow extends HeldClaim {
   grading: string | null;
   /** The job's grading_version the verdict was made under. */
   grading_version: number;
+  /** The candidate call's cost (packages/providers/src/call-cost.ts); null without prices. */
+  cost_usd?: number | null;
+  /** What the judge calls grading it cost, and their tokens. */
+  judge_cost_usd?: number | null;
+  judge_tokens?: number | null;
+  /** Answered from the response cache (no call made). */
+  cached?: boolean;
+  /** A failed call's provider error kind (the pause rule counts configuration errors). */
+  error_kind?: string | null;
 }
 
 export interface FinishResult {
@@ -244,10 +255,12 @@ export async function finishRows(
         ${col('prediction_time')}::float8[], ${col('status')}::text[], ${col('formatted_prompt')}::text[],
         ${col('error')}::text[], ${col('attempts')}::int[], ${col('prompt_tokens')}::int[],
         ${col('completion_tokens')}::int[], ${col('passed')}::boolean[], ${col('score')}::float8[],
-        ${col('grading_version')}::int[]
+        ${col('grading_version')}::int[], ${col('cost_usd')}::float8[], ${col('judge_cost_usd')}::float8[],
+        ${col('judge_tokens')}::int[], ${col('cached')}::boolean[], ${col('error_kind')}::text[]
       ) WITH ORDINALITY AS i(row_id, model_id, prompt_id, dataset_id, attempt, prediction,
              prediction_time, status, formatted_prompt, error, attempts, prompt_tokens,
-             completion_tokens, passed, score, grading_version, n)
+             completion_tokens, passed, score, grading_version, cost_usd, judge_cost_usd,
+             judge_tokens, cached, error_kind, n)
     ), gradings AS (
       -- All gradings in one JSON document, matched by position: one parse, where an array
       -- parameter of JSON texts would be an escaped literal parsed twice.
@@ -262,10 +275,12 @@ export async function finishRows(
     ), inserted AS (
       INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
                                status, formatted_prompt, error, attempts, prompt_tokens, completion_tokens,
-                               passed, score, grading, grading_version)
+                               passed, score, grading, grading_version, cost_usd, judge_cost_usd,
+                               judge_tokens, cached, error_kind)
       SELECT i.row_id, i.model_id, i.prompt_id, i.dataset_id, i.prediction, i.prediction_time,
              i.status, i.formatted_prompt, i.error, i.attempts, i.prompt_tokens, i.completion_tokens,
-             i.passed, i.score, g.grading, i.grading_version
+             i.passed, i.score, g.grading, i.grading_version, i.cost_usd, i.judge_cost_usd,
+             i.judge_tokens, coalesce(i.cached, false), i.error_kind
         FROM input i
         JOIN gradings g ON g.n = i.n
         JOIN fenced f ON f.row_id = i.row_id AND f.model_id = i.model_id AND f.prompt_id = i.prompt_id

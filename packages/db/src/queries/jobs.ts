@@ -8,7 +8,7 @@ import {
 } from '@evalq/core';
 import { DEFAULT_ASSERTIONS, judgeModelIds, sameAssertions, type Assertion } from '@evalq/grading';
 import type { Database } from '../database.js';
-import type { JobStatus } from '../tables/jobs.js';
+import type { JobStatus, PausedReason } from '../tables/jobs.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
 import { extendStatementTimeout } from './statement-timeout.js';
 
@@ -36,6 +36,18 @@ export interface JobRecord extends JobKey {
   started_at: Date | null;
   updated_at: Date;
   finished_at: Date | null;
+  /** Sum of its predictions' costs (docs/cost.md); null until a priced one is stored. */
+  spent_usd: number | null;
+  spent_tokens: number;
+  /** Predictions answered from the response cache. */
+  cached_hits: number;
+  /** Reads and writes the response cache. */
+  cache: boolean;
+  /** Its own budget; a run's budget is on the run. */
+  max_cost_usd: number | null;
+  max_tokens: number | null;
+  paused_reason: PausedReason | null;
+  paused_message: string | null;
 }
 
 export interface JobFilter {
@@ -67,6 +79,14 @@ export function selectJobs(db: Kysely<Database>) {
       'j.started_at',
       'j.updated_at',
       'j.finished_at',
+      'j.spent_usd',
+      'j.spent_tokens',
+      'j.cached_hits',
+      'j.cache',
+      'j.max_cost_usd',
+      'j.max_tokens',
+      'j.paused_reason',
+      'j.paused_message',
       eb
         .selectFrom('predictionstatus as ps')
         .select(eb.fn.countAll<number>().as('n'))
@@ -126,6 +146,16 @@ export interface LaunchRequest {
   assertions?: Assertion[];
   /** With `assertions`, null when not given; without, the dataset's default_threshold. */
   threshold?: number | null;
+  /** Each job's own budget (docs/cost.md), set on new and existing jobs alike. */
+  budget?: Budget;
+  /** Read and write the response cache: set on new and existing jobs alike. */
+  cache?: boolean;
+}
+
+/** A budget (docs/cost.md): an absent or null limit is no limit. */
+export interface Budget {
+  max_cost_usd?: number | null;
+  max_tokens?: number | null;
 }
 
 export interface LaunchOptions {
@@ -233,14 +263,26 @@ export async function launchJobs(
       );
 
       const inserted = await sql<JobKey>`
-        INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, assertions, threshold)
+        INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, assertions, threshold,
+                                       max_cost_usd, max_tokens, cache)
         SELECT m, p, ${datasetId}::int, 'pending', ${JSON.stringify(grading.assertions)}::jsonb,
-               ${grading.threshold}::float8
+               ${grading.threshold}::float8, ${request.budget?.max_cost_usd ?? null}::float8,
+               ${request.budget?.max_tokens ?? null}::bigint, ${request.cache === true}
           FROM unnest(${modelIds}::int[]) AS m CROSS JOIN unnest(${promptIds}::int[]) AS p
          ORDER BY m, p
         ON CONFLICT (model_id, prompt_id, dataset_id) DO NOTHING
         RETURNING model_id, prompt_id, dataset_id`.execute(trx);
       const created = new Set(inserted.rows.map((key) => formatJobKey(key)));
+      if (request.budget !== undefined || request.cache === true) {
+        // Existing jobs take the launch's budget and cache too (a new budget may resume one).
+        await sql`
+          UPDATE modelpromptstatus
+             SET max_cost_usd = CASE WHEN ${request.budget !== undefined} THEN ${request.budget?.max_cost_usd ?? null}::float8 ELSE max_cost_usd END,
+                 max_tokens   = CASE WHEN ${request.budget !== undefined} THEN ${request.budget?.max_tokens ?? null}::bigint ELSE max_tokens END,
+                 cache        = cache OR ${request.cache === true}
+           WHERE dataset_id = ${datasetId} AND model_id = ANY(${modelIds}::int[])
+             AND prompt_id = ANY(${promptIds}::int[])`.execute(trx);
+      }
 
       const jobs = await selectJobs(trx)
         .where('j.dataset_id', '=', datasetId)

@@ -26,6 +26,11 @@ export interface LeaderboardEntry {
   /** Summed over predictions whose provider reported them; null when none did. */
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  /** The job's spend (docs/cost.md): null when its model has no price. */
+  cost_usd: number | null;
+  spent_tokens: number;
+  /** Predictions answered from the response cache. */
+  cached_hits: number;
 }
 
 /**
@@ -54,7 +59,10 @@ export async function datasetLeaderboard(
            s.p50                            AS latency_p50_s,
            s.p95                            AS latency_p95_s,
            s.prompt_tokens,
-           s.completion_tokens
+           s.completion_tokens,
+           j.spent_usd                      AS cost_usd,
+           j.spent_tokens,
+           j.cached_hits
       FROM modelpromptstatus j
       JOIN models m   ON m.model_id = j.model_id
       JOIN prompts pr ON pr.prompt_id = j.prompt_id

@@ -77,6 +77,9 @@ export async function createRun(
         dataset_id: request.dataset_id,
         assertions: request.assertions ? JSON.stringify(request.assertions) : null,
         threshold: request.threshold ?? null,
+        max_cost_usd: request.budget?.max_cost_usd ?? null,
+        max_tokens: request.budget?.max_tokens ?? null,
+        cache: request.cache === true,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -92,7 +95,8 @@ export async function createRun(
       )
       .execute();
   };
-  const jobs = await launchJobs(db, request, { ...options, alsoWithin });
+  // The run's budget covers its jobs together: it is the run's, not each job's.
+  const jobs = await launchJobs(db, { ...request, budget: undefined }, { ...options, alsoWithin });
   const run = await getRun(db, runId);
   if (!run) throw new NotFoundError(`run ${runId}`);
   return { run, jobs };

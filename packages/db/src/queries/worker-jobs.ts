@@ -11,7 +11,7 @@ export interface RunnableJob extends JobKey {
 }
 
 /**
- * Jobs with work that may be left (`status <> 'done'`), oldest first: the worker's
+ * Jobs with work that may be left (neither done nor paused), oldest first: the worker's
  * reconcile with PostgreSQL, which finds jobs whose queue message never came or was
  * lost with Redis. Uses the partial index modelpromptstatus_runnable_idx.
  */
@@ -22,7 +22,7 @@ export async function listRunnableJobs(
   const result = await sql<RunnableJob>`
     SELECT model_id, prompt_id, dataset_id, status
       FROM modelpromptstatus
-     WHERE status <> 'done'
+     WHERE status <> 'done' AND status <> 'paused'
      ORDER BY created_at, model_id, prompt_id, dataset_id
      LIMIT ${limit}`.execute(db);
   return result.rows;
@@ -33,6 +33,8 @@ export interface JobGrading extends JobKey {
   assertions: unknown;
   threshold: number | null;
   grading_version: number;
+  /** Reads and writes the response cache (docs/cost.md); false when absent. */
+  cache?: boolean;
 }
 
 export async function loadJobGradings(
@@ -41,7 +43,7 @@ export async function loadJobGradings(
 ): Promise<JobGrading[]> {
   if (jobs.length === 0) return [];
   const result = await sql<JobGrading>`
-    SELECT j.model_id, j.prompt_id, j.dataset_id, j.assertions, j.threshold, j.grading_version
+    SELECT j.model_id, j.prompt_id, j.dataset_id, j.assertions, j.threshold, j.grading_version, j.cache
       FROM modelpromptstatus j
       JOIN unnest(${jobs.map((j) => j.model_id)}::int[], ${jobs.map((j) => j.prompt_id)}::int[],
                   ${jobs.map((j) => j.dataset_id)}::int[]) AS k(model_id, prompt_id, dataset_id)

@@ -1,6 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export type JobStatus = 'pending' | 'running' | 'done';
+export type JobStatus = 'pending' | 'running' | 'paused' | 'done';
+
+/** Why a job is paused (docs/cost.md): its budget is reached, or its model cannot be called. */
+export type PausedReason = 'budget' | 'provider';
 
 /** `modelpromptstatus`: one row per job (model × prompt × dataset). Counters are kept by triggers. */
 export interface ModelPromptStatusTable {
@@ -28,6 +31,22 @@ export interface ModelPromptStatusTable {
   started_at: Date | null;
   updated_at: Generated<Date>;
   finished_at: Date | null;
+  /** Sum of its predictions' costs (docs/cost.md); null until a priced one is stored. */
+  spent_usd: number | null;
+  /** Tokens its calls used (cache hits used none). */
+  spent_tokens: Generated<number>;
+  /** Predictions answered from the response cache. */
+  cached_hits: Generated<number>;
+  max_call_cost_usd: Generated<number>;
+  max_call_tokens: Generated<number>;
+  /** The job's own budget. */
+  max_cost_usd: number | null;
+  max_tokens: number | null;
+  /** Reads and writes the response cache. */
+  cache: Generated<boolean>;
+  paused_reason: PausedReason | null;
+  paused_message: string | null;
+  provider_failures: Generated<number>;
 }
 
 export interface StatusUpdateLogTable {

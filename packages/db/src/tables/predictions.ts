@@ -28,6 +28,15 @@ export interface PredictionsTable {
   grading: ColumnType<unknown, string | null | undefined, string | null>;
   /** The job's grading_version this verdict was made under. */
   grading_version: Generated<number>;
+  /** The candidate call's cost in USD (docs/cost.md); null when its model has no price. */
+  cost_usd: number | null;
+  /** The judge calls that graded it. */
+  judge_cost_usd: number | null;
+  judge_tokens: number | null;
+  /** Answered from the response cache: no call was made. */
+  cached: Generated<boolean>;
+  /** The provider error's kind of a failed call. */
+  error_kind: string | null;
 }
 
 export type Prediction = Selectable<PredictionsTable>;

@@ -14,6 +14,11 @@ export interface RunsTable {
   summary: ColumnType<unknown, string | null, string | null>;
   /** The state of the jobs `summary` was computed from. */
   summary_of: string | null;
+  /** The run's budget over all its jobs (docs/cost.md). */
+  max_cost_usd: number | null;
+  max_tokens: number | null;
+  /** Launched with the response cache. */
+  cache: Generated<boolean>;
 }
 
 export type RunRow = Selectable<RunsTable>;

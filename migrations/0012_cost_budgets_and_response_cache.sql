@@ -1,0 +1,366 @@
+-- Cost, budgets, pauses and the response cache (docs/cost.md).
+--
+-- What a call cost is decided in TypeScript (packages/providers/src/call-cost.ts) and
+-- stored with its prediction; everything here only adds up what is stored. The spend
+-- of a job is the sum over its stored predictions, kept by SQL so every writer agrees.
+
+-- 1. A prediction's cost.
+--    cost_usd        the candidate call (NULL when its model has no price; 0 for a cache hit)
+--    judge_cost_usd  the judge calls that graded it (NULL when none was priced)
+--    judge_tokens    tokens of those judge calls (prompt + completion)
+--    cached          the answer came from the response cache: no call was made
+--    error_kind      why a failed call failed (the provider error's kind), for the pause rule
+ALTER TABLE predictions
+    ADD COLUMN cost_usd       double precision,
+    ADD COLUMN judge_cost_usd double precision,
+    ADD COLUMN judge_tokens   integer,
+    ADD COLUMN cached         boolean NOT NULL DEFAULT false,
+    ADD COLUMN error_kind     varchar,
+    ADD CONSTRAINT predictions_cost_check CHECK (cost_usd >= 0 AND judge_cost_usd >= 0);
+
+-- 2. A job's spend, budget and pause.
+--    spent_usd           sum of its predictions' costs; NULL until a priced one is stored
+--    spent_tokens        tokens of its calls (cache hits made none)
+--    cached_hits         predictions answered from the cache
+--    max_call_cost_usd,  the largest cost (tokens) of one stored prediction: what the claim
+--    max_call_tokens     gate expects the next call to cost at most
+--    max_cost_usd,       the job's own budget (a run's budget is on runs)
+--    max_tokens
+--    cache               read and write the response cache
+--    paused_reason       'budget' or 'provider' while paused; paused_message says why
+--    provider_failures   calls failed by a configuration error since the job last resumed
+ALTER TABLE modelpromptstatus
+    ADD COLUMN spent_usd         double precision,
+    ADD COLUMN spent_tokens      bigint NOT NULL DEFAULT 0,
+    ADD COLUMN cached_hits       integer NOT NULL DEFAULT 0,
+    ADD COLUMN max_call_cost_usd double precision NOT NULL DEFAULT 0,
+    ADD COLUMN max_call_tokens   bigint NOT NULL DEFAULT 0,
+    ADD COLUMN max_cost_usd      double precision,
+    ADD COLUMN max_tokens        bigint,
+    ADD COLUMN cache             boolean NOT NULL DEFAULT false,
+    ADD COLUMN paused_reason     varchar,
+    ADD COLUMN paused_message    text,
+    ADD COLUMN provider_failures integer NOT NULL DEFAULT 0,
+    DROP CONSTRAINT modelpromptstatus_status_check,
+    ADD CONSTRAINT modelpromptstatus_status_check
+        CHECK (status IN ('pending', 'running', 'paused', 'done')),
+    ADD CONSTRAINT modelpromptstatus_paused_reason_check
+        CHECK (paused_reason IN ('budget', 'provider')),
+    ADD CONSTRAINT modelpromptstatus_budget_check
+        CHECK (max_cost_usd >= 0 AND max_tokens >= 0);
+
+ALTER TABLE runs
+    ADD COLUMN max_cost_usd double precision,
+    ADD COLUMN max_tokens   bigint,
+    ADD COLUMN cache        boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT runs_budget_check CHECK (max_cost_usd >= 0 AND max_tokens >= 0);
+
+-- A job that leaves `paused` (done by its last calls in flight, or resumed) drops its reason.
+CREATE FUNCTION clear_paused_reason()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    NEW.paused_reason := NULL;
+    NEW.paused_message := NULL;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER before_unpause_model_prompt_status
+BEFORE UPDATE OF status ON modelpromptstatus
+FOR EACH ROW
+WHEN (NEW.status <> 'paused' AND OLD.paused_reason IS NOT NULL)
+EXECUTE FUNCTION clear_paused_reason();
+
+-- 3. The budget rule, in one place: has the job's own budget, or the budget of a run
+--    that includes it, been reached by what is stored? A run's spend is the sum of its
+--    jobs' spends.
+CREATE FUNCTION budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $$
+    SELECT EXISTS (
+               SELECT 1 FROM modelpromptstatus j
+                WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id
+                  AND j.dataset_id = p_dataset_id
+                  AND (coalesce(j.spent_usd, 0) >= j.max_cost_usd OR j.spent_tokens >= j.max_tokens))
+        OR EXISTS (
+               SELECT 1
+                 FROM run_jobs rj
+                 JOIN runs r ON r.id = rj.run_id
+                 CROSS JOIN LATERAL (
+                     SELECT coalesce(sum(j.spent_usd), 0) AS usd, coalesce(sum(j.spent_tokens), 0) AS tokens
+                       FROM run_jobs o
+                       JOIN modelpromptstatus j
+                         ON j.model_id = o.model_id AND j.prompt_id = o.prompt_id
+                        AND j.dataset_id = r.dataset_id
+                      WHERE o.run_id = r.id) s
+                WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id
+                  AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+                  AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
+                  AND (s.usd >= r.max_cost_usd OR s.tokens >= r.max_tokens));
+$$;
+
+-- 4. Spend, cache hits and configuration failures, counted from the stored predictions
+--    once per statement (a batch of finished rows, a regrade batch, a delete). Each old
+--    row counts −1 and each new row +1, so the spend is always the sum over what is
+--    stored. Then the pause rules, for the jobs this statement touched (already locked
+--    by the counting triggers of 0003/0006):
+--      budget    the job's or one of its runs' budget is reached;
+--      provider  PROVIDER_FAILURE_LIMIT calls failed by a configuration error (the key
+--                variable unset, 401, 403, an unknown model): every further call would
+--                fail the same way.
+CREATE FUNCTION count_prediction_spend()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    provider_failure_limit constant integer := 3;
+    -- Each row with its job's dataset (nullable column: its row's dataset then).
+    job_of  text := 'model_id, prompt_id, coalesce(dataset_id, '
+                    '(SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id, '
+                    'CASE WHEN cost_usd IS NULL AND judge_cost_usd IS NULL THEN NULL '
+                    '     ELSE coalesce(cost_usd, 0) + coalesce(judge_cost_usd, 0) END AS usd, '
+                    '(CASE WHEN cached THEN 0 ELSE coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) END '
+                    ' + coalesce(judge_tokens, 0))::bigint AS tokens, '
+                    'cached, '
+                    'error_kind IN (''config'', ''auth'', ''not_found'') AS provider_failure, '
+                    'error';
+    changed text := CASE TG_OP
+        WHEN 'INSERT' THEN format('SELECT %s, 1 AS sign FROM new_rows t', job_of)
+        WHEN 'DELETE' THEN format('SELECT %s, -1 AS sign FROM old_rows t', job_of)
+        ELSE format('SELECT %1$s, -1 AS sign FROM old_rows t UNION ALL SELECT %1$s, 1 FROM new_rows t', job_of)
+    END;
+BEGIN
+    EXECUTE format($sql$
+        WITH changed AS (%s),
+        deltas AS (
+            SELECT model_id, prompt_id, dataset_id,
+                   sum(usd * sign)                                        AS usd,
+                   sum(tokens * sign)::bigint                             AS tokens,
+                   max(usd) FILTER (WHERE sign > 0)                       AS call_usd,
+                   max(tokens) FILTER (WHERE sign > 0)                    AS call_tokens,
+                   coalesce(sum(sign) FILTER (WHERE cached), 0)::int      AS hits,
+                   coalesce(count(*) FILTER (WHERE sign > 0 AND provider_failure), 0)::int
+                                                                          AS provider_failures,
+                   (array_agg(error) FILTER (WHERE sign > 0 AND provider_failure))[1] AS provider_error
+              FROM changed
+             GROUP BY model_id, prompt_id, dataset_id
+        )
+        UPDATE modelpromptstatus j
+           SET spent_usd         = CASE WHEN d.usd IS NULL THEN j.spent_usd
+                                        ELSE coalesce(j.spent_usd, 0) + d.usd END,
+               spent_tokens      = j.spent_tokens + d.tokens,
+               cached_hits       = j.cached_hits + d.hits,
+               max_call_cost_usd = greatest(j.max_call_cost_usd, coalesce(d.call_usd, 0)),
+               max_call_tokens   = greatest(j.max_call_tokens, coalesce(d.call_tokens, 0)),
+               provider_failures = j.provider_failures + d.provider_failures,
+               paused_message    = CASE WHEN d.provider_error IS NOT NULL AND j.status <> 'paused'
+                                        THEN d.provider_error ELSE j.paused_message END
+          FROM deltas d
+         WHERE j.model_id = d.model_id AND j.prompt_id = d.prompt_id AND j.dataset_id = d.dataset_id
+           AND (coalesce(d.usd, 0) <> 0 OR d.tokens <> 0 OR d.hits <> 0 OR d.provider_failures <> 0
+                OR d.call_usd > j.max_call_cost_usd OR d.call_tokens > j.max_call_tokens)$sql$,
+        changed);
+
+    IF TG_OP <> 'DELETE' THEN
+        EXECUTE format($sql$
+            WITH changed AS (%s)
+            UPDATE modelpromptstatus j
+               SET status         = 'paused',
+                   paused_reason  = CASE WHEN j.provider_failures >= %s THEN 'provider' ELSE 'budget' END,
+                   paused_message = CASE WHEN j.provider_failures >= %2$s THEN j.paused_message
+                                         ELSE 'the budget is reached' END,
+                   updated_at     = now()
+              FROM (SELECT DISTINCT model_id, prompt_id, dataset_id FROM changed) k
+             WHERE j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id
+               AND j.status IN ('pending', 'running')
+               AND (j.provider_failures >= %2$s
+                    OR budget_reached(j.model_id, j.prompt_id, j.dataset_id))$sql$,
+            changed, provider_failure_limit);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER predictions_after_insert_spend
+AFTER INSERT ON predictions
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT
+EXECUTE FUNCTION count_prediction_spend();
+
+CREATE TRIGGER predictions_after_update_spend
+AFTER UPDATE ON predictions
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT
+EXECUTE FUNCTION count_prediction_spend();
+
+CREATE TRIGGER predictions_after_delete_spend
+AFTER DELETE ON predictions
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT
+EXECUTE FUNCTION count_prediction_spend();
+
+-- 5. The claim gate: how many of `p_wanted` rows a worker may claim for a job now. None
+--    while the job is paused. Under a budget (the job's, or a run's that includes it), the
+--    spend expected from the rows in flight (claimed, being called, or finished and
+--    waiting in a worker's write buffer: all still in_progress) counts as spent, each at
+--    the largest cost of one stored prediction so far: so the fleet together claims no
+--    more than the budget is expected to pay for, and one row at a time when nothing is
+--    in flight and the budget is almost spent. A budget already reached pauses the job
+--    here (a run's other jobs learn it at their next claim). The job's and its budgeted
+--    runs' rows are locked first, so claims under one budget are decided one at a time,
+--    each seeing the rows the previous one claimed.
+CREATE FUNCTION claim_allowance(
+    p_model_id   integer,
+    p_prompt_id  integer,
+    p_dataset_id integer,
+    p_wanted     integer
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    job       modelpromptstatus%ROWTYPE;
+    allowed   integer := p_wanted;
+    budget    record;
+    budgeted  boolean;
+    in_flight integer;
+    room      double precision;
+BEGIN
+    SELECT j.* INTO job FROM modelpromptstatus j
+     WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id AND j.dataset_id = p_dataset_id;
+    IF NOT FOUND OR job.status = 'paused' THEN
+        RETURN 0;
+    END IF;
+    budgeted := job.max_cost_usd IS NOT NULL OR job.max_tokens IS NOT NULL OR EXISTS (
+        SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
+         WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id
+           AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+           AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL));
+    IF NOT budgeted THEN
+        RETURN p_wanted;
+    END IF;
+
+    PERFORM 1 FROM modelpromptstatus j
+     WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id AND j.dataset_id = p_dataset_id
+       FOR NO KEY UPDATE;
+    PERFORM 1 FROM runs r
+     WHERE r.id IN (SELECT rj.run_id FROM run_jobs rj
+                     WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id)
+       AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+       AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
+     ORDER BY r.id
+       FOR NO KEY UPDATE;
+
+    IF budget_reached(p_model_id, p_prompt_id, p_dataset_id) THEN
+        UPDATE modelpromptstatus
+           SET status = 'paused', paused_reason = 'budget',
+               paused_message = 'the budget is reached', updated_at = now()
+         WHERE model_id = p_model_id AND prompt_id = p_prompt_id AND dataset_id = p_dataset_id
+           AND status IN ('pending', 'running');
+        RETURN 0;
+    END IF;
+
+    -- Each budget over the jobs it covers: the job alone, or every job of a run.
+    FOR budget IN
+        WITH budgets AS (
+            SELECT NULL::uuid AS run_id, job.max_cost_usd AS max_usd, job.max_tokens AS max_tokens
+             WHERE job.max_cost_usd IS NOT NULL OR job.max_tokens IS NOT NULL
+            UNION ALL
+            SELECT r.id, r.max_cost_usd, r.max_tokens
+              FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
+             WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id
+               AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+               AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
+        )
+        SELECT b.max_usd, b.max_tokens, s.usd, s.tokens, s.call_usd, s.call_tokens, s.in_flight
+          FROM budgets b
+          CROSS JOIN LATERAL (
+              SELECT coalesce(sum(j.spent_usd), 0)        AS usd,
+                     coalesce(sum(j.spent_tokens), 0)     AS tokens,
+                     coalesce(max(j.max_call_cost_usd), 0) AS call_usd,
+                     coalesce(max(j.max_call_tokens), 0)  AS call_tokens,
+                     coalesce(sum((SELECT count(*) FROM predictionstatus ps
+                                    WHERE ps.model_id = j.model_id AND ps.prompt_id = j.prompt_id
+                                      AND ps.dataset_id = j.dataset_id
+                                      AND ps.status = 'in_progress')), 0)::int AS in_flight
+                FROM modelpromptstatus j
+               WHERE j.dataset_id = p_dataset_id
+                 AND ((b.run_id IS NULL AND j.model_id = p_model_id AND j.prompt_id = p_prompt_id)
+                      OR (j.model_id, j.prompt_id) IN (SELECT o.model_id, o.prompt_id
+                                                         FROM run_jobs o WHERE o.run_id = b.run_id))
+          ) s
+    LOOP
+        in_flight := budget.in_flight;
+        IF budget.max_usd IS NOT NULL AND budget.call_usd > 0 THEN
+            room := floor((budget.max_usd - budget.usd) / budget.call_usd) - in_flight;
+            allowed := least(allowed, greatest(room, 0)::integer);
+        END IF;
+        IF budget.max_tokens IS NOT NULL AND budget.call_tokens > 0 THEN
+            room := floor((budget.max_tokens - budget.tokens)::double precision / budget.call_tokens) - in_flight;
+            allowed := least(allowed, greatest(room, 0)::integer);
+        END IF;
+        -- Below one expected call's cost but not reached: one row at a time, none in flight.
+        IF allowed = 0 AND in_flight = 0 THEN
+            allowed := least(p_wanted, 1);
+        END IF;
+    END LOOP;
+    RETURN allowed;
+END;
+$$;
+
+-- 6. Resumes a paused job when what paused it is over: a budget that is no longer
+--    reached (raised), or a model fixed (the caller says so by resuming). A job resumed
+--    after a provider pause gets the rows that failed by the configuration error back
+--    (their predictions are deleted; the counting triggers send the rows back to
+--    pending). Returns true when the job runs again.
+CREATE FUNCTION resume_paused_job(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    job modelpromptstatus%ROWTYPE;
+BEGIN
+    SELECT * INTO job FROM modelpromptstatus
+     WHERE model_id = p_model_id AND prompt_id = p_prompt_id AND dataset_id = p_dataset_id
+       FOR NO KEY UPDATE;
+    IF NOT FOUND OR job.status <> 'paused' THEN
+        RETURN false;
+    END IF;
+    IF budget_reached(p_model_id, p_prompt_id, p_dataset_id) THEN
+        RETURN false;
+    END IF;
+    UPDATE modelpromptstatus
+       SET status = CASE WHEN coalesce(count, 0) >= total THEN 'done'
+                         WHEN started_at IS NULL THEN 'pending' ELSE 'running' END,
+           provider_failures = 0,
+           updated_at = now()
+     WHERE model_id = p_model_id AND prompt_id = p_prompt_id AND dataset_id = p_dataset_id;
+    IF job.paused_reason = 'provider' THEN
+        DELETE FROM predictions p
+         WHERE p.dataset_id = p_dataset_id AND p.model_id = p_model_id AND p.prompt_id = p_prompt_id
+           AND p.status = 'failed' AND p.error_kind IN ('config', 'auth', 'not_found');
+    END IF;
+    RETURN true;
+END;
+$$;
+
+-- 7. The response cache, shared by every worker: a successful answer per request key
+--    (a SHA-256 over what decides the answer: provider kind, base URL, model name,
+--    output-affecting parameters and the rendered messages; packages/providers/src/
+--    cache-key.ts). model_id is the model that stored it, for `cache clear --model`.
+CREATE TABLE response_cache (
+    cache_key         bytea PRIMARY KEY,
+    model_id          integer REFERENCES models (model_id) ON DELETE SET NULL,
+    prediction        text NOT NULL,
+    prompt_tokens     integer,
+    completion_tokens integer,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT response_cache_key_check CHECK (octet_length(cache_key) = 32)
+);
+
+CREATE INDEX response_cache_model_idx ON response_cache (model_id, created_at);
+CREATE INDEX response_cache_created_idx ON response_cache (created_at);
