@@ -24,6 +24,7 @@ import { etagOnSend } from './etag.js';
 import { ProgressFeed } from './events/progress-feed.js';
 import { ProgressCache } from './progress-cache.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
+import { cacheRoutes } from './routes/cache.js';
 import { compareRoutes } from './routes/compare.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -192,6 +193,7 @@ export async function createApiServer(deps: ApiDependencies): Promise<ApiServer>
       await v1.register(promptRoutes(ctx));
       await v1.register(jobRoutes(ctx));
       await v1.register(runRoutes(ctx));
+      await v1.register(cacheRoutes(ctx));
       await v1.register(eventRoutes(ctx));
       await v1.register(predictionRoutes(ctx));
       await v1.register(predictionGridRoutes(ctx));

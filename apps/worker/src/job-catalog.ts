@@ -10,10 +10,14 @@ import {
 import {
   callSettings,
   createModelClient,
+  modelPrices,
   parseModelConfig,
+  requestIdentity,
   type CallSettings,
   type Environment,
   type ModelClient,
+  type ModelPrices,
+  type RequestIdentity,
 } from '@evalq/providers';
 import { compileJobGrading, type JobGrading } from './job-grading.js';
 import type { ModelLimits } from './limits/call-limits.js';
@@ -29,6 +33,10 @@ export interface ModelContext {
   readonly settings: CallSettings;
   readonly limits: ModelLimits;
   readonly fingerprint: string;
+  /** Its prices (docs/cost.md); undefined when its config sets none: its calls cost null. */
+  readonly prices: ModelPrices | undefined;
+  /** Who answers its requests: the response cache's key besides the messages. */
+  readonly identity: RequestIdentity | undefined;
 }
 
 export interface JobContext {
@@ -36,6 +44,8 @@ export interface JobContext {
   prompt: PromptContext;
   /** The job's assertions, compiled (job-grading.ts). */
   grading: JobGrading;
+  /** The job reads and writes the response cache (docs/cost.md). */
+  cache: boolean;
 }
 
 export interface JobCatalogOptions {
@@ -57,6 +67,8 @@ export class JobCatalog {
   readonly #models = new Map<number, ModelContext>();
   readonly #prompts = new Map<number, PromptContext>();
   readonly #gradings = new Map<string, JobGrading>();
+  /** Jobs launched with the response cache, as of the last read of their gradings. */
+  readonly #cacheJobs = new Set<string>();
 
   constructor(db: Kysely<Database>, options: JobCatalogOptions, log: Logger) {
     this.#db = db;
@@ -68,8 +80,11 @@ export class JobCatalog {
   cached(job: JobKey): JobContext | undefined {
     const model = this.#models.get(job.model_id);
     const prompt = this.#prompts.get(job.prompt_id);
-    const grading = this.#gradings.get(formatJobKey(job));
-    return model && prompt && grading ? { model, prompt, grading } : undefined;
+    const id = formatJobKey(job);
+    const grading = this.#gradings.get(id);
+    return model && prompt && grading
+      ? { model, prompt, grading, cache: this.#cacheJobs.has(id) }
+      : undefined;
   }
 
   /** The job's model, prompt and grading, loading what is missing; undefined if one no longer exists. */
@@ -108,6 +123,8 @@ export class JobCatalog {
   async refreshGradings(jobs: readonly JobKey[]): Promise<void> {
     for (const stored of await loadJobGradings(this.#db, jobs)) {
       const id = formatJobKey(stored);
+      if (stored.cache === true) this.#cacheJobs.add(id);
+      else this.#cacheJobs.delete(id);
       if (this.#gradings.get(id)?.version === stored.grading_version) continue;
       const grading = compileJobGrading(stored);
       if (grading.problem)
@@ -151,9 +168,14 @@ export class JobCatalog {
     let settings = callSettings({});
     let client: ModelClient | undefined;
     let problem: string | undefined;
+    let prices: ModelPrices | undefined;
+    let identity: RequestIdentity | undefined;
     try {
-      settings = callSettings(parseModelConfig(model.config));
+      const config = parseModelConfig(model.config);
+      settings = callSettings(config);
+      prices = modelPrices(config);
       client = createModelClient(model, this.#options);
+      identity = requestIdentity(model, this.#options);
     } catch (error) {
       problem = coerceError(error).message;
     }
@@ -169,6 +191,8 @@ export class JobCatalog {
         permitTtlMs: settings.timeoutMs + 30 * SECOND,
       },
       fingerprint,
+      prices,
+      identity,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createCostMetrics, type CostMetrics } from './cost-metrics.js';
 
 /** The worker's Prometheus metrics, in a registry of its own (one per worker instance). */
 export interface WorkerMetrics {
@@ -16,6 +17,8 @@ export interface WorkerMetrics {
   rowsReleased: Counter;
   dbErrors: Counter<'operation'>;
   predictionsRegraded: Counter;
+  /** Spend and response-cache lookups (cost-metrics.ts). */
+  cost: CostMetrics;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -97,5 +100,6 @@ export function createWorkerMetrics(): WorkerMetrics {
       help: 'Stored predictions this worker gave a new verdict (regrades).',
       registers,
     }),
+    cost: createCostMetrics(registry),
   };
 }

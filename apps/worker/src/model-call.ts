@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, coerceError, type Logger } from '@evalq/core';
-import { ProviderError, type Completion, type CompletionRequest } from '@evalq/providers';
+import {
+  ProviderError,
+  type Completion,
+  type CompletionRequest,
+  type ProviderErrorKind,
+} from '@evalq/providers';
 import type { ModelContext } from './job-catalog.js';
 import { acquireOne, DEFAULT_PAUSE_MS, type CallLimits, type Grant } from './limits/call-limits.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -17,7 +22,7 @@ export interface ModelCallDeps {
 export type ModelCallResult =
   | { kind: 'completed'; completion: Completion; seconds: number; calls: number }
   /** Given up for good: not retryable, or the retries are spent. `error` as stored. */
-  | { kind: 'failed'; error: string; seconds: number; calls: number }
+  | { kind: 'failed'; error: string; errorKind: ProviderErrorKind; seconds: number; calls: number }
   /** Given up without a result (shutdown). */
   | { kind: 'abandoned' };
 
@@ -42,6 +47,7 @@ export async function callModel(
     return {
       kind: 'failed',
       error: `config: ${model.problem ?? 'the model cannot be called'}`,
+      errorKind: 'config',
       seconds: 0,
       calls: 0,
     };
@@ -101,7 +107,13 @@ export async function callModel(
         },
         error.retryable ? 'call failed: retries exhausted' : 'call failed: not retryable',
       );
-      return { kind: 'failed', error: error.describe(), seconds, calls: call };
+      return {
+        kind: 'failed',
+        error: error.describe(),
+        errorKind: error.kind,
+        seconds,
+        calls: call,
+      };
     }
 
     deps.metrics.retries.inc({ model_id: modelLabel, kind: error.kind });

@@ -50,6 +50,8 @@ const newVerdict = (row: StalePrediction, verdict: VerdictFields): NewVerdict =>
   passed: verdict.passed,
   score: verdict.score,
   grading: verdict.grading ?? '[]',
+  judge_cost_usd: verdict.judge_cost_usd ?? null,
+  judge_tokens: verdict.judge_tokens ?? null,
 });
 
 const subject = (row: StalePrediction): GradingSubject => ({

@@ -1,10 +1,12 @@
 import { coerceError, type Logger } from '@evalq/core';
 import type { FinishedRow, HeldClaim } from '@evalq/db';
 import type { JudgeCall } from '@evalq/grading';
-import type { RenderedPrompt, RowVariables } from '@evalq/providers';
+import { callCost, type RenderedPrompt, type RowVariables } from '@evalq/providers';
 import type { JobContext } from './job-catalog.js';
 import type { Grant } from './limits/call-limits.js';
-import { callModel, type ModelCallDeps, type ModelCallResult } from './model-call.js';
+import { callModelWithCache, type CachedCallResult } from './cached-model-call.js';
+import type { ModelCallDeps, ModelCallResult } from './model-call.js';
+import type { ResponseCache } from './response-cache.js';
 import { gradeOutput, NO_VERDICT } from './row-grading.js';
 
 /** One claimed row on its way to a result. */
@@ -30,6 +32,8 @@ export type RowOutcome =
 export interface RowCallDeps extends ModelCallDeps {
   /** Calls judge models for llm-judge assertions (judge-call.ts). */
   judge: JudgeCall;
+  /** The response cache, for jobs launched with it (response-cache.ts). */
+  cache?: ResponseCache | undefined;
 }
 
 /**
@@ -50,8 +54,8 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     // imported since, or plain SQL, can still lack one), or a prompt that cannot render.
     renderProblem = coerceError(error).message;
   }
-  const outcome: ModelCallResult = rendered
-    ? await callModel(
+  const outcome: CachedCallResult = rendered
+    ? await callModelWithCache(
         model,
         {
           messages: rendered.messages,
@@ -62,6 +66,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         deps,
         work.log.child({ row_id: work.claim.row_id }),
         work.firstPermit,
+        work.context.cache,
       )
     : unrenderable(work, deps, renderProblem);
   if (outcome.kind === 'abandoned') return outcome;
@@ -83,12 +88,22 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
         status: 'failed',
         // PostgreSQL text cannot hold NUL; an error page may send one.
         error: withoutNul(outcome.error),
+        error_kind: outcome.errorKind,
         prompt_tokens: null,
         completion_tokens: null,
       },
     };
   }
   const output = withoutNul(outcome.completion.text);
+  const promptTokens = outcome.completion.promptTokens ?? null;
+  const completionTokens = outcome.completion.completionTokens ?? null;
+  // A cache hit made no call: it costs nothing (still null for a model without a price).
+  const cost = outcome.cached
+    ? model.prices
+      ? 0
+      : null
+    : callCost(model.prices, promptTokens, completionTokens);
+  if (cost) deps.metrics.cost.spend.inc({ model_id: String(model.modelId) }, cost);
   const verdict = await gradeOutput(
     grading,
     {
@@ -108,8 +123,10 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
       prediction: output,
       status: 'success',
       error: null,
-      prompt_tokens: outcome.completion.promptTokens ?? null,
-      completion_tokens: outcome.completion.completionTokens ?? null,
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      cost_usd: cost,
+      cached: outcome.cached === true,
     },
   };
 }
@@ -119,7 +136,13 @@ function unrenderable(work: RowWork, deps: RowCallDeps, problem: string): ModelC
   const { model } = work.context;
   deps.limits.release(model.modelId, work.firstPermit.permits);
   deps.metrics.errors.inc({ model_id: String(model.modelId), kind: 'config' });
-  return { kind: 'failed', error: `config: ${model.problem ?? problem}`, seconds: 0, calls: 0 };
+  return {
+    kind: 'failed',
+    error: `config: ${model.problem ?? problem}`,
+    errorKind: model.problem === undefined ? 'bad_request' : 'config',
+    seconds: 0,
+    calls: 0,
+  };
 }
 
 function withoutNul(text: string): string {

@@ -31,6 +31,7 @@ import { REDIS_WARNING_INTERVAL_MS } from './redis-warnings.js';
 import { createJudgeCall } from './judge-call.js';
 import type { ModelCallDeps } from './model-call.js';
 import { RegradeLoop } from './regrade-loop.js';
+import { ResponseCache } from './response-cache.js';
 import { callRow } from './row-call.js';
 import { RowDispatcher } from './row-dispatcher.js';
 import { WakeSignal } from './wake-signal.js';
@@ -166,6 +167,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     signal,
   });
   const judgeModel = (modelId: number) => catalog.model(modelId);
+  const responseCache = new ResponseCache(db, log);
   const dispatcher = new RowDispatcher({
     concurrency: config.concurrency,
     prefetch: config.prefetch,
@@ -173,6 +175,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
       callRow(work, {
         ...callDeps(signal),
         judge: createJudgeCall(judgeModel, callDeps(signal), work.log),
+        cache: responseCache,
       }),
     results: finish,
     held,
@@ -300,6 +303,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
       },
       timeoutMs: FINAL_WRITE_BUDGET_MS + 5 * SECOND,
     },
+    { name: 'response cache: store answers', run: () => responseCache.close() },
     { name: 'lease keeper: stop', run: () => leases.stop() },
     {
       name: 'lease keeper: hand claims back',

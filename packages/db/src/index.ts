@@ -44,3 +44,4 @@ export * from './queries/disagreeing-rows.js';
 export * from './queries/prediction-grid.js';
 export * from './queries/budgets.js';
 export * from './queries/response-cache.js';
+export * from './queries/spend-stats.js';

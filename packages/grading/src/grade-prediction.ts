@@ -8,6 +8,8 @@ export interface JudgeAnswer {
   text: string;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  /** The call's cost in USD; null (or absent) when the judge model has no price. */
+  cost_usd?: number | null;
 }
 
 /**
@@ -72,6 +74,7 @@ async function runJudge(
     ...model,
     prompt_tokens: answer.prompt_tokens,
     completion_tokens: answer.completion_tokens,
+    ...(answer.cost_usd === undefined ? {} : { cost_usd: answer.cost_usd }),
   };
   try {
     return { ...decided(check, check.read(answer.text)), ...cost };

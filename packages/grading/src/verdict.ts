@@ -16,6 +16,8 @@ export interface AssertionResult {
   model_id?: number;
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
+  /** The judge call's cost in USD (docs/cost.md); null when the judge model has no price. */
+  cost_usd?: number | null;
 }
 
 /** A prediction's grade: the three columns stored with it. */

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { formatJobKey } from '@evalq/core';
 import { jobStatusTotals, listJobs, rowsInProgress, type Database } from '@evalq/db';
 import type { RunJobData } from '@evalq/queue';
+import { createCostMetrics } from './cost-metrics.js';
 
 /** Unfinished jobs exported one series each; beyond this many, only the totals. */
 const MAX_JOB_SERIES = 500;
@@ -74,6 +75,8 @@ export function createApiMetrics(
     registers: [registry],
   });
 
+  const readCostMetrics = createCostMetrics(db, registry);
+
   return {
     contentType: registry.contentType,
     observeRequest(method, route, statusCode, seconds) {
@@ -90,8 +93,9 @@ export function createApiMetrics(
       if (queueCounts) {
         for (const state of QUEUE_STATES) queueMessages.set({ state }, queueCounts[state] ?? 0);
       }
+      await readCostMetrics();
       jobs.reset();
-      for (const status of ['pending', 'running', 'done'] as const) {
+      for (const status of ['pending', 'running', 'paused', 'done'] as const) {
         jobs.set({ status }, totals.find((t) => t.status === status)?.jobs ?? 0);
       }
       const allRows = totals.reduce((sum, t) => sum + t.rows, 0);

@@ -6,12 +6,15 @@ import {
   launchJobs,
   listJobs,
   requestRegrade,
+  resumeJob,
   retryFailedRows,
+  setJobBudget,
 } from '@evalq/db';
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { enqueueJobs } from '../enqueue.js';
 import { checkPromptVariables } from '../launch/check-prompt-variables.js';
+import { resumeQueued } from '../launch/resume-jobs.js';
 import { startLaunchedJobs } from '../launch/start-jobs.js';
 import { toProgress } from '../progress.js';
 import { cursorParam, errors, limitParam, pageOf } from '../schemas/common.js';
@@ -19,10 +22,12 @@ import {
   cancelResult,
   jobListQuery,
   jobParams,
+  jobPatchBody,
   launchBody,
   launchResult,
   progress,
   regradeBody,
+  resumeResult,
   retryResult,
 } from '../schemas/jobs.js';
 
@@ -131,6 +136,55 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         ctx.progressCache.invalidate(request.params);
         request.log.info({ job: formatJobKey(request.params), ...cancelled }, 'job cancelled');
         return { ...cancelled, cancelled: true as const };
+      },
+    );
+
+    app.patch(
+      '/jobs/:model_id/:prompt_id/:dataset_id',
+      {
+        schema: {
+          summary: "Change a job's budget",
+          description:
+            "Replaces the job's own budget (a limit left out is no limit). A job paused by its " +
+            'budget resumes when the new one leaves room (docs/cost.md).',
+          tags,
+          params: jobParams,
+          body: jobPatchBody,
+          response: { 200: progress, ...errors(400, 401, 404, 413, 415) },
+        },
+      },
+      async (request) => {
+        const { resumed, job } = await setJobBudget(ctx.db, request.params, request.body.budget);
+        ctx.progressCache.invalidate(request.params);
+        await resumeQueued(ctx, resumed, request.log);
+        request.log.info(
+          { job: formatJobKey(request.params), resumed: resumed.length > 0 },
+          'job budget set',
+        );
+        return toProgress(job);
+      },
+    );
+
+    app.post(
+      '/jobs/:model_id/:prompt_id/:dataset_id/resume',
+      {
+        schema: {
+          summary: 'Resume a paused job',
+          description:
+            'After fixing its model (PATCH /v1/models/:id) when paused_reason is provider: the ' +
+            'rows that failed by the configuration error run again. A job held by a budget ' +
+            'that is still reached stays paused (resumed: false): raise the budget instead.',
+          tags,
+          params: jobParams,
+          response: { 200: resumeResult, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const { resumed, job } = await resumeJob(ctx.db, request.params);
+        ctx.progressCache.invalidate(request.params);
+        if (resumed) await resumeQueued(ctx, [request.params], request.log);
+        request.log.info({ job: formatJobKey(request.params), resumed }, 'job resume asked');
+        return { resumed, job: toProgress(job) };
       },
     );
 

@@ -1,8 +1,18 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { NotFoundError, ValidationError } from '@evalq/core';
-import { cancelRun, createRun, createShareLink, listRuns, revokeShareLinks } from '@evalq/db';
+import {
+  cancelRun,
+  createRun,
+  createShareLink,
+  listRuns,
+  pausedRunJobs,
+  resumeJob,
+  revokeShareLinks,
+  setRunBudget,
+} from '@evalq/db';
 import type { ApiContext } from '../context.js';
 import { checkPromptVariables } from '../launch/check-prompt-variables.js';
+import { resumeQueued } from '../launch/resume-jobs.js';
 import { startLaunchedJobs } from '../launch/start-jobs.js';
 import { presentRun, presentRunListItem } from '../runs/present-run.js';
 import { loadRunView } from '../runs/run-view.js';
@@ -16,6 +26,7 @@ import {
   runListItem,
   runListQuery,
   runParams,
+  runPatchBody,
   shareBody,
   shareResult,
 } from '../schemas/runs.js';
@@ -54,8 +65,9 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
             'that does not exist included), is a 400 naming the field (body.assertions.<i>.<field>); ' +
             'an existing job with other assertions is a 409 that points to its regrade. The jobs ' +
             'are graded with assertions and threshold (docs/grading.md), and the completed ' +
-            "run's summary ranks and compares its candidates by their verdicts. budget and cache " +
-            'are not available yet.',
+            "run's summary ranks and compares its candidates by their verdicts. budget caps the " +
+            "run's spend over all its jobs (they pause at it); cache: true reuses answers from the " +
+            'response cache and stores new ones (docs/cost.md).',
           tags,
           body: newRunBody,
           response: {
@@ -65,7 +77,7 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         },
       },
       async (request, reply) => {
-        const { budget: _budget, cache: _cache, ...body } = request.body;
+        const body = request.body;
         await checkPromptVariables(ctx.db, body.dataset_id, body.prompt_ids, body.assertions);
         const created = await createRun(ctx.db, body, { assertionsPath: 'body.assertions' });
         const enqueued = await startLaunchedJobs(ctx, created.jobs, request.log);
@@ -113,6 +125,54 @@ export function runRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
         },
       },
       async (request) => presentRun(await viewOf(request.params.id)),
+    );
+
+    app.patch(
+      '/runs/:id',
+      {
+        schema: {
+          summary: "Change a run's budget",
+          description:
+            "Replaces the run's budget (a limit left out is no limit). Its jobs paused by a " +
+            'budget resume when the new one leaves room (docs/cost.md).',
+          tags,
+          params: runParams,
+          body: runPatchBody,
+          response: { 200: run, ...errors(400, 401, 404, 413, 415) },
+        },
+      },
+      async (request) => {
+        const { resumed } = await setRunBudget(ctx.db, request.params.id, request.body.budget);
+        await resumeQueued(ctx, resumed, request.log);
+        request.log.info({ run: request.params.id, resumed: resumed.length }, 'run budget set');
+        return presentRun(await viewOf(request.params.id));
+      },
+    );
+
+    app.post(
+      '/runs/:id/resume',
+      {
+        schema: {
+          summary: "Resume a run's paused jobs",
+          description:
+            'After fixing a model (PATCH /v1/models/:id) that paused jobs with paused_reason ' +
+            'provider: their rows that failed by the configuration error run again. Jobs ' +
+            'paused by a budget that is still reached stay paused (raise the budget).',
+          tags,
+          params: runParams,
+          response: { 200: run, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        await viewOf(request.params.id);
+        const resumed = [];
+        for (const key of await pausedRunJobs(ctx.db, request.params.id)) {
+          if ((await resumeJob(ctx.db, key)).resumed) resumed.push(key);
+        }
+        await resumeQueued(ctx, resumed, request.log);
+        request.log.info({ run: request.params.id, resumed: resumed.length }, 'run resumed');
+        return presentRun(await viewOf(request.params.id));
+      },
     );
 
     app.delete(

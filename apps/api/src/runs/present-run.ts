@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RunRecord } from '@evalq/db';
 import { toProgress } from '../progress.js';
 import type { run, runListItem, runProgress } from '../schemas/runs.js';
+import { presentRunCost } from './run-cost.js';
 import type { RunView } from './run-view.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -43,6 +44,10 @@ export function presentRun(view: RunView): z.input<typeof run> {
       prompt_id: candidate.prompt_id,
       job: candidate.job ? toProgress(candidate.job) : null,
     })),
+    cost: presentRunCost(
+      view.run,
+      view.candidates.flatMap((candidate) => (candidate.job ? [candidate.job] : [])),
+    ),
     summary: view.summary,
   };
 }

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { datasetLeaderboard, getPrompts, type Database, type RunCandidate } from '@evalq/db';
+import {
+  datasetLeaderboard,
+  getPrompts,
+  type Database,
+  type RunCandidate,
+  type RunRecord,
+} from '@evalq/db';
+import { presentRunCost } from './run-cost.js';
 import type { runSummary } from '../schemas/runs.js';
 import { compareCandidates, describeComparison } from '../statistics/compare-candidates.js';
 import { rankedLeaderboard, type RankedEntry } from '../statistics/ranked-leaderboard.js';
@@ -81,9 +88,10 @@ function winnersPerPrompt(entries: readonly RankedEntry[]): RunSummary['winners'
  */
 export async function buildRunSummary(
   db: Kysely<Database>,
-  datasetId: number,
+  run: Pick<RunRecord, 'dataset_id' | 'max_cost_usd' | 'max_tokens' | 'cache'>,
   candidates: readonly RunCandidate[],
 ): Promise<RunSummary> {
+  const datasetId = run.dataset_id;
   const wanted = new Set(candidates.map((c) => `${c.model_id}/${c.prompt_id}`));
   const entries = (await datasetLeaderboard(db, datasetId)).filter((entry) =>
     wanted.has(`${entry.model_id}/${entry.prompt_id}`),
@@ -100,6 +108,10 @@ export async function buildRunSummary(
   return {
     leaderboard,
     comparisons: await comparePairs(db, datasetId, comparedPairs(leaderboard)),
+    cost: presentRunCost(
+      run,
+      candidates.flatMap((candidate) => (candidate.job ? [candidate.job] : [])),
+    ),
     winners: winnersPerPrompt(ranked),
   };
 }

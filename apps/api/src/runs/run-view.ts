@@ -35,14 +35,19 @@ function summaryBasis(candidates: readonly RunCandidate[]): string {
             job.ungraded,
             job.grading_version,
             job.regrade_remaining,
+            job.spent_usd,
+            job.cached_hits,
           ]
         : null,
     ),
   ]);
 }
 
-/** Bumped when the summary's fields change. 2: graded (pass rates, paired comparisons). */
-const SUMMARY_FORMAT = 2;
+/**
+ * Bumped when the summary's fields change. 2: graded (pass rates, paired comparisons);
+ * 3: cost and cache hit rate.
+ */
+const SUMMARY_FORMAT = 3;
 
 /**
  * Loads a run for reading. The summary of a completed run is computed once and kept
@@ -61,7 +66,7 @@ export async function loadRunView(
   if (run.summary_of === basis && run.summary !== null) {
     return { run, candidates, summary: run.summary as RunSummary };
   }
-  const summary = await buildRunSummary(db, run.dataset_id, candidates);
+  const summary = await buildRunSummary(db, run, candidates);
   await saveRunSummary(db, run.id, summary, basis);
   return { run, candidates, summary };
 }

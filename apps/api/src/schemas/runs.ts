@@ -1,35 +1,51 @@
 import { z } from 'zod';
 import { cursorParam, idParam, idSchema, limitParam, storableText, timestamp } from './common.js';
 import { comparison } from './comparison.js';
-import { launchBody, progress } from './jobs.js';
+import { budgetField, launchBody, progress } from './jobs.js';
 import { leaderboardEntry } from './predictions.js';
 
 export const runParams = z.object({ id: z.uuid('must be a run id (a UUID)') });
 
 export const runStatus = z.enum(['pending', 'running', 'completed', 'paused', 'canceled']);
 
-const notYet = (what: string) => (value: unknown, ctx: z.RefinementCtx) => {
-  if (value !== undefined && value !== false) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${what} is not available yet: launch without it (docs/prompts-and-runs.md)`,
-    });
-  }
-};
-
 /**
  * A run's launch: POST /v1/jobs's body (assertions and threshold validated by the same
- * grading schema, docs/grading.md) and what a run adds.
+ * grading schema, docs/grading.md) and what a run adds. The budget is the run's, over
+ * all its jobs together (docs/cost.md).
  */
 export const newRunBody = launchBody.extend({
   name: storableText({ max: 200, trim: true }).nullish().describe('what the run is for'),
-  budget: z.unknown().optional().superRefine(notYet('a budget')).describe('not available yet'),
-  cache: z
-    .boolean()
+  budget: budgetField
     .optional()
-    .superRefine(notYet('the response cache'))
-    .describe('not available yet (false is accepted)'),
+    .describe("the run's budget, over all its jobs together (docs/cost.md)"),
 });
+
+export const runPatchBody = z
+  .strictObject({
+    budget: budgetField.describe("replaces the run's budget; a higher one resumes its jobs"),
+  })
+  .describe("change a run's budget");
+
+export const runCost = z
+  .object({
+    spent_usd: z.number().min(0).describe("what its jobs' calls cost, judge calls included"),
+    spent_tokens: z.number().int().min(0),
+    cost_usd: z.number().min(0).nullable().describe('spent_usd, or null when no model is priced'),
+    cost_per_pass_usd: z.number().min(0).nullable().describe('cost_usd / passed predictions'),
+    budget: z.object({
+      max_cost_usd: z.number().min(0).nullable(),
+      max_tokens: z.number().int().min(0).nullable(),
+    }),
+    cache: z.boolean().describe('launched with the response cache'),
+    cached: z.number().int().min(0).describe('predictions answered from the cache'),
+    cache_hit_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .describe('cached / predictions of its jobs that use the cache; null when none does'),
+  })
+  .describe("The run's spend against its budget, and its cache use (docs/cost.md)");
 
 export const runListQuery = z.object({
   dataset_id: idParam.optional(),
@@ -55,7 +71,7 @@ const runFields = {
   model_ids: z.array(idSchema),
   prompt_ids: z.array(idSchema),
   status: runStatus.describe(
-    'canceled, paused (a job is), completed (every job done), running, or pending (none started)',
+    'canceled, paused (a job is: see its paused_reason), completed (every job done), running, or pending (none started)',
   ),
   progress: runProgress,
   assertions: z.array(z.unknown()).nullable(),
@@ -91,6 +107,7 @@ export const runSummary = z
       .describe(
         'GET /v1/compare of every two candidates that share a prompt (models compared) or a model (prompts compared)',
       ),
+    cost: runCost.describe("the run's spend and cache hit rate when it completed"),
     winners: z
       .array(z.object({ prompt_id: idSchema, model_id: idSchema.nullable() }))
       .describe(
@@ -100,6 +117,7 @@ export const runSummary = z
   .describe('The results of a completed run (docs/grading.md)');
 
 export const run = runListItem.extend({
+  cost: runCost,
   jobs: z
     .array(
       candidate.extend({

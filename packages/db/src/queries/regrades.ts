@@ -80,6 +80,9 @@ export interface NewVerdict {
   score: number | null;
   /** JSON text of the assertions' results. */
   grading: string;
+  /** What this regrade's judge calls cost: added to what the prediction's judges cost before. */
+  judge_cost_usd?: number | null;
+  judge_tokens?: number | null;
 }
 
 /**
@@ -97,15 +100,22 @@ export async function storeVerdicts(
   const document = `[${verdicts
     .map(
       (v) =>
-        `{"prediction_id":${v.prediction_id},"passed":${v.passed},"score":${v.score},"grading":${v.grading}}`,
+        `{"prediction_id":${v.prediction_id},"passed":${v.passed},"score":${v.score},"grading":${v.grading},` +
+        `"judge_cost_usd":${v.judge_cost_usd ?? null},"judge_tokens":${v.judge_tokens ?? null}}`,
     )
     .join(',')}]`;
   const result = await sql`
     UPDATE predictions p
        SET passed = v.passed, score = v.score, grading = v.grading, grading_version = ${version},
-           regrade_lease_until = NULL
+           regrade_lease_until = NULL,
+           -- Judge spend accumulates: a regrade's judge calls are paid on top of the earlier ones.
+           judge_cost_usd = CASE WHEN v.judge_cost_usd IS NULL THEN p.judge_cost_usd
+                                 ELSE coalesce(p.judge_cost_usd, 0) + v.judge_cost_usd END,
+           judge_tokens = CASE WHEN v.judge_tokens IS NULL THEN p.judge_tokens
+                               ELSE coalesce(p.judge_tokens, 0) + v.judge_tokens END
       FROM jsonb_to_recordset(${document}::jsonb)
-           AS v(prediction_id int, passed boolean, score float8, grading jsonb)
+           AS v(prediction_id int, passed boolean, score float8, grading jsonb,
+                judge_cost_usd float8, judge_tokens int)
      WHERE p.prediction_id = v.prediction_id AND p.grading_version < ${version}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
