@@ -48,6 +48,7 @@ export class JobDiscovery {
   /** A job may have rows to claim: add (or revive) it and wake the claim loop. */
   hint(key: JobKey, source: string): void {
     if (this.#closing || !isJobKey(key)) return;
+    this.#o.catalog.markStale(key.model_id);
     const { entry, added } = this.#o.rotation.add(key);
     if (added) this.#o.log.info({ ...entry.key, source }, 'job discovered');
     this.#o.wake.notify();

@@ -67,6 +67,8 @@ export class JobCatalog {
   readonly #models = new Map<number, ModelContext>();
   readonly #prompts = new Map<number, PromptContext>();
   readonly #gradings = new Map<string, JobGrading>();
+  /** Models to read again before their next use (a hint came: a launch or a resume). */
+  readonly #stale = new Set<number>();
   /** Jobs launched with the response cache, as of the last read of their gradings. */
   readonly #cacheJobs = new Set<string>();
 
@@ -89,12 +91,22 @@ export class JobCatalog {
 
   /** The job's model, prompt and grading, loading what is missing; undefined if one no longer exists. */
   async ensure(job: JobKey): Promise<JobContext | undefined> {
+    if (this.#stale.delete(job.model_id)) await this.refreshModels([job.model_id]);
     const cached = this.cached(job);
     if (cached) return cached;
     if (!this.#models.has(job.model_id)) await this.refreshModels([job.model_id]);
     if (!this.#prompts.has(job.prompt_id)) await this.loadPrompts([job.prompt_id]);
     if (!this.#gradings.has(formatJobKey(job))) await this.refreshGradings([job]);
     return this.cached(job);
+  }
+
+  /**
+   * Reads the model again before its next use: a job of it was launched or resumed,
+   * perhaps after its config was fixed (PATCH /v1/models), and paused jobs are not
+   * re-read by the reconcile. A model whose definition is unchanged keeps its client.
+   */
+  markStale(modelId: number): void {
+    this.#stale.add(modelId);
   }
 
   /** A model by id (a judge), loading it when missing; undefined if it does not exist. */
