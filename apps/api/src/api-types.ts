@@ -7,7 +7,15 @@ import type { z } from 'zod';
 import type { classification, comparison } from './schemas/comparison.js';
 import type { dataset, datasetRow, importResult } from './schemas/datasets.js';
 import type { assertionResult } from './schemas/grading.js';
-import type { cancelResult, jobKey, launchResult, progress, retryResult } from './schemas/jobs.js';
+import type { cacheClearResult, cacheStatsResult } from './schemas/cache.js';
+import type {
+  cancelResult,
+  jobKey,
+  launchResult,
+  progress,
+  resumeResult,
+  retryResult,
+} from './schemas/jobs.js';
 import type { model } from './schemas/models.js';
 import type { leaderboard, leaderboardEntry, prediction } from './schemas/predictions.js';
 import type { prompt } from './schemas/prompts.js';
@@ -37,6 +45,9 @@ export type Progress = z.output<typeof progress>;
 export type LaunchResult = z.output<typeof launchResult>;
 export type CancelResult = z.output<typeof cancelResult>;
 export type RetryResult = z.output<typeof retryResult>;
+export type ResumeResult = z.output<typeof resumeResult>;
+export type CacheStats = z.output<typeof cacheStatsResult>;
+export type CacheClearResult = z.output<typeof cacheClearResult>;
 export type Prediction = z.output<typeof prediction>;
 export type LeaderboardEntry = z.output<typeof leaderboardEntry>;
 export type Leaderboard = z.output<typeof leaderboard>;

@@ -1,5 +1,5 @@
 import type { LeaderboardEntry } from '@evalq/api/types';
-import { count, formatTable, percent } from './table.js';
+import { count, formatTable, percent, statusText, usd } from './table.js';
 
 const seconds = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));
 
@@ -28,12 +28,14 @@ export function formatLeaderboard<E extends LeaderboardEntry>(
       'P50 S',
       'P95 S',
       'TOKENS IN/OUT',
+      'COST',
+      'COST/PASS',
     ],
     entries.map((entry, i) => [
       i + 1,
       `${entry.model_id} ${entry.model_name}`,
       promptName(entry),
-      entry.status,
+      statusText(entry),
       count(entry.n),
       `${percent(entry.pass_rate)}${entry.round_table_winner ? ' ★' : ''}`,
       entry.pass_rate_ci95
@@ -47,6 +49,8 @@ export function formatLeaderboard<E extends LeaderboardEntry>(
       entry.prompt_tokens === null && entry.completion_tokens === null
         ? ''
         : `${count(entry.prompt_tokens ?? 0)}/${count(entry.completion_tokens ?? 0)}`,
+      usd(entry.cost_usd),
+      usd(entry.cost_per_pass_usd),
     ]),
     32,
   );

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApi } from './commands/api.js';
 import { registerClassification } from './commands/classification.js';
 import { registerCompare } from './commands/compare.js';
+import { registerCost } from './commands/cost.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerJobActions } from './commands/job-actions.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerClassification(program);
   registerJobActions(program);
+  registerCost(program);
   registerDemo(program);
   registerServe(program);
   return program;

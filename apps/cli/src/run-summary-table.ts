@@ -1,6 +1,7 @@
 import type { Run } from '@evalq/api/types';
 import type { CandidateNames } from './candidate-names.js';
 import { formatLeaderboard } from './leaderboard-table.js';
+import { count, percent, usd } from './table.js';
 
 /**
  * A completed run's summary for the terminal: its leaderboard (pass rates with their
@@ -24,6 +25,7 @@ export function formatRunSummary(
     (w) =>
       `  ${names.prompt(w.prompt_id)}: ${w.model_id === null ? 'no model is significantly better than the rest' : names.model(w.model_id)}`,
   );
+  const cost = summary.cost;
   return [
     'Leaderboard (pass rate with its 95% interval; ★ the round-table winner of its prompt):',
     board,
@@ -32,5 +34,9 @@ export function formatRunSummary(
       : []),
     'Winner per prompt:',
     ...winners,
+    `Cost: ${cost.cost_usd === null ? 'unknown (no model has a price)' : usd(cost.cost_usd)}` +
+      (cost.cost_per_pass_usd === null ? '' : `, ${usd(cost.cost_per_pass_usd)} per passed row`) +
+      `; ${count(cost.spent_tokens)} tokens` +
+      (cost.cache_hit_rate === null ? '' : `; cache hit rate ${percent(cost.cache_hit_rate)}`),
   ].join('\n');
 }

@@ -42,3 +42,25 @@ export function duration(seconds: number | null | undefined): string {
 
 export const percent = (ratio: number | null | undefined, digits = 1) =>
   ratio === null || ratio === undefined ? '' : `${(ratio * 100).toFixed(digits)}%`;
+
+/** USD for a table: cents for large sums, more digits for the small ones calls cost. */
+export function usd(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (value === 0) return '$0';
+  return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toPrecision(3)}`;
+}
+
+/**
+ * A job's status as a person should read it: why it is paused, and a finished job whose
+ * rows all (or partly) failed never shown as a plain `done`.
+ */
+export function statusText(job: {
+  status: string;
+  outcome?: string | null;
+  paused_reason?: string | null;
+}): string {
+  if (job.status === 'paused') return `paused (${job.paused_reason ?? 'unknown'})`;
+  if (job.status === 'done' && job.outcome === 'failed') return 'FAILED (every row)';
+  if (job.status === 'done' && job.outcome === 'partly_failed') return 'done (some failed)';
+  return job.status;
+}
