@@ -86,3 +86,26 @@ const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeSty
 export function formatDateTime(iso) {
   return iso === null || iso === undefined ? DASH : dateTime.format(new Date(iso));
 }
+
+/** USD: cents for large sums, three significant digits for the small ones calls cost. */
+export function formatUsd(value) {
+  if (value === null || value === undefined) return DASH;
+  if (value === 0) return '$0';
+  return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toPrecision(3)}`;
+}
+
+/**
+ * A job's status as a person should read it: why it is paused, and a finished job whose
+ * rows all failed never shown as a plain "done" (docs/cost.md).
+ */
+export function formatStatus(job) {
+  if (job.status === 'paused') return `paused: ${job.paused_reason ?? 'unknown'}`;
+  if (job.status === 'done' && job.outcome === 'failed') return 'failed';
+  if (job.status === 'done' && job.outcome === 'partly_failed') return 'done, some failed';
+  return job.status;
+}
+
+/** The data-status a badge is coloured by: an all-failed job is coloured as failed. */
+export function statusKind(job) {
+  return job.status === 'done' && job.outcome === 'failed' ? 'failed' : job.status;
+}

@@ -5,7 +5,10 @@ import {
   formatEta,
   formatPercent,
   formatRate,
+  formatStatus,
+  formatUsd,
   oneLine,
+  statusKind,
 } from './format.js';
 import { progressBar, progressBarElement } from './progress-bar.js';
 import { jobRowsHash } from './routes.js';
@@ -32,6 +35,7 @@ function blankRow() {
     cell('num', 'Failed', h('a', { class: 'failed-count' })),
     cell('num', 'Wrong', h('a', { class: 'wrong-count' })),
     cell('num', 'Pass rate'),
+    cell('num', 'Cost'),
     cell('num', 'Rate'),
     cell('num', 'ETA'),
   );
@@ -48,7 +52,7 @@ export class JobRow {
     this.job = job;
     this.element = blankRow();
     this.element.dataset.job = key;
-    const [model, prompt, status, progress, done, failed, wrong, passRate, rate, eta] =
+    const [model, prompt, status, progress, done, failed, wrong, passRate, cost, rate, eta] =
       this.element.children;
     this.modelCell = model;
     this.promptCell = prompt;
@@ -60,6 +64,7 @@ export class JobRow {
     this.failed = failed.firstChild;
     this.wrong = wrong.firstChild;
     this.passRate = passRate;
+    this.cost = cost;
     this.rate = rate;
     this.eta = eta;
     this.searchText = '';
@@ -92,8 +97,9 @@ export class JobRow {
 
   update(job) {
     this.job = job;
-    setText(this.status, job.status);
-    setAttr(this.status, 'data-status', job.status);
+    setText(this.status, formatStatus(job));
+    setAttr(this.status, 'data-status', statusKind(job));
+    setAttr(this.status, 'title', job.status === 'paused' ? (job.paused_message ?? '') : '');
     this.bar.update(job);
     setText(this.percent, formatPercent(job.percent));
     setText(this.done, `${formatCount(job.done)} / ${formatCount(job.total)}`);
@@ -110,6 +116,12 @@ export class JobRow {
     if (wrong > 0) setAttr(this.wrong, 'href', jobRowsHash(job, 'wrong'));
     else this.wrong.removeAttribute('href');
     setText(this.passRate, formatAccuracy(job.pass_rate));
+    setText(this.cost, formatUsd(job.cost_usd));
+    setAttr(
+      this.cost,
+      'title',
+      job.cost_per_pass_usd === null ? '' : `${formatUsd(job.cost_per_pass_usd)} per passed row`,
+    );
     setText(this.rate, job.status === 'pending' ? '—' : formatRate(job.rate_per_s));
     setText(this.eta, formatEta(job));
   }

@@ -12,10 +12,11 @@ const COLUMNS = [
   'Failed',
   'Wrong',
   'Pass rate',
+  'Cost',
   'Rate',
   'ETA',
 ];
-const NUMERIC = ['Done', 'Failed', 'Wrong', 'Pass rate', 'Rate', 'ETA'];
+const NUMERIC = ['Done', 'Failed', 'Wrong', 'Pass rate', 'Cost', 'Rate', 'ETA'];
 
 const compareIds = (a, b) => a.model_id - b.model_id || a.prompt_id - b.prompt_id;
 

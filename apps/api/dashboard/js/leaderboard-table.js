@@ -6,6 +6,9 @@ import {
   formatInterval,
   formatLatency,
   formatScore,
+  formatStatus,
+  formatUsd,
+  statusKind,
 } from './format.js';
 import { intervalBar } from './interval-bar.js';
 import { jobRowsHash } from './routes.js';
@@ -25,6 +28,8 @@ export const LEADERBOARD_COLUMNS = [
   'p50',
   'p95',
   'Tokens in/out',
+  'Cost',
+  'Cost/pass',
 ];
 const TEXT_COLUMNS = ['Model', 'Prompt', 'Status', '95% interval'];
 const NUMERIC = LEADERBOARD_COLUMNS.filter((name) => !TEXT_COLUMNS.includes(name));
@@ -80,7 +85,11 @@ export function leaderboardTable({ entries, promptLabel, datasetId = null }) {
         h(
           'td',
           {},
-          h('span', { class: 'status', data: { status: entry.status }, text: entry.status }),
+          h('span', {
+            class: 'status',
+            data: { status: statusKind(entry) },
+            text: formatStatus(entry),
+          }),
         ),
         h(
           'td',
@@ -110,6 +119,8 @@ export function leaderboardTable({ entries, promptLabel, datasetId = null }) {
               ? DASH
               : `${formatCount(entry.prompt_tokens)} / ${formatCount(entry.completion_tokens)}`,
         }),
+        h('td', { class: 'num cost', text: formatUsd(entry.cost_usd) }),
+        h('td', { class: 'num', text: formatUsd(entry.cost_per_pass_usd) }),
       ),
       LEADERBOARD_COLUMNS,
     );

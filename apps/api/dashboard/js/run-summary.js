@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { formatScore } from './format.js';
+import { formatAccuracy, formatCount, formatScore, formatUsd } from './format.js';
 import { leaderboardTable } from './leaderboard-table.js';
 import { compareHash } from './routes.js';
 
@@ -53,5 +53,19 @@ export function runSummarySection(summary, { names, datasetId = null }) {
       : h('p', { class: 'notice', text: 'No two candidates share a prompt or a model.' }),
     h('h2', { class: 'section-title', text: 'Winner per prompt' }),
     h('ul', { class: 'winners' }, winners),
+    h('h2', { class: 'section-title', text: 'Cost' }),
+    h('p', { class: 'run-cost', text: costText(summary.cost) }),
   ];
+}
+
+/** The run's spend (docs/cost.md): cost, cost per passed row, tokens, cache hit rate. */
+function costText(cost) {
+  if (!cost) return '—';
+  const parts = [
+    cost.cost_usd === null ? 'no model has a price' : `${formatUsd(cost.cost_usd)} spent`,
+    cost.cost_per_pass_usd === null ? null : `${formatUsd(cost.cost_per_pass_usd)} per passed row`,
+    `${formatCount(cost.spent_tokens)} tokens`,
+    cost.cache_hit_rate === null ? null : `cache hit rate ${formatAccuracy(cost.cache_hit_rate)}`,
+  ];
+  return parts.filter(Boolean).join(' · ');
 }

@@ -1,5 +1,13 @@
 import { backLink, h, labelCells, setText, showNotice, tableHead } from './dom.js';
-import { formatAccuracy, formatCount, formatDateTime, formatPercent } from './format.js';
+import {
+  formatAccuracy,
+  formatCount,
+  formatDateTime,
+  formatPercent,
+  formatStatus,
+  formatUsd,
+  statusKind,
+} from './format.js';
 import { jobKey } from './job-store.js';
 import { createProgressBar } from './progress-bar.js';
 import { gridHash, jobRowsHash, leaderboardHash, runsHash } from './routes.js';
@@ -118,8 +126,8 @@ export function createRunView({ api, store, catalog }) {
       return;
     }
     const wrong = job.succeeded - job.passed - job.ungraded;
-    setText(cells.status, job.status);
-    cells.status.dataset.status = job.status;
+    setText(cells.status, formatStatus(job));
+    cells.status.dataset.status = statusKind(job);
     parts.progressBar.update(job);
     setText(cells.percent, formatPercent(job.percent));
     setText(cells.done, `${formatCount(job.done)} / ${formatCount(job.total)}`);
@@ -147,7 +155,8 @@ export function createRunView({ api, store, catalog }) {
       ` · ${run.model_ids.length} models × ${run.prompt_ids.length} prompts · created ${formatDateTime(run.created_at)}` +
         (run.started_at ? ` · started ${formatDateTime(run.started_at)}` : '') +
         (run.completed_at ? ` · completed ${formatDateTime(run.completed_at)}` : '') +
-        (run.canceled_at ? ` · cancelled ${formatDateTime(run.canceled_at)}` : ''),
+        (run.canceled_at ? ` · cancelled ${formatDateTime(run.canceled_at)}` : '') +
+        (run.cost ? ` · ${runCostText(run.cost)}` : ''),
     );
     bar.update(runBarState(run));
     setText(percent, formatPercent(run.progress.percent));
@@ -274,4 +283,17 @@ export function createRunView({ api, store, catalog }) {
       element.hidden = true;
     },
   };
+}
+
+/** A run's spend against its budget (docs/cost.md). */
+function runCostText(cost) {
+  const budget =
+    cost.budget.max_cost_usd === null ? '' : ` of a ${formatUsd(cost.budget.max_cost_usd)} budget`;
+  const spent =
+    cost.cost_usd === null
+      ? 'cost unknown (no price)'
+      : `${formatUsd(cost.cost_usd)} spent${budget}`;
+  return cost.cache_hit_rate === null
+    ? spent
+    : `${spent} · cache hit rate ${formatPercent(cost.cache_hit_rate * 100)}`;
 }
