@@ -18,6 +18,7 @@ import {
   type TestDatabase,
   requireRedis,
 } from '@evalq/testing';
+import { MOCK_PRICES } from '../src/demo/demo-catalog.js';
 
 // `evalq demo` as a person runs it (`npm run demo` runs exactly this), as a child
 // process against this file's own database and Redis prefix.
@@ -194,6 +195,35 @@ describe('evalq demo', () => {
       'SELECT count(*)::int AS n FROM run_share_links WHERE revoked_at IS NULL AND expires_at > now()',
     );
     expect(share!.n).toBe(1);
+
+    // The mock models are priced: the demo prints each candidate's cost, which is the
+    // tokens its calls reported at its prices (docs/cost.md), as computed here.
+    expect(run.stdout).toContain('Cost per candidate:');
+    const spend = await t.query<{
+      name: string;
+      prompt_id: number;
+      tokens_in: number;
+      tokens_out: number;
+      spent_usd: number;
+    }>(
+      `SELECT m.name, j.prompt_id, sum(p.prompt_tokens)::int AS tokens_in,
+              sum(p.completion_tokens)::int AS tokens_out, j.spent_usd
+         FROM modelpromptstatus j JOIN models m ON m.model_id = j.model_id
+         JOIN predictions p ON p.model_id = j.model_id AND p.prompt_id = j.prompt_id
+        GROUP BY m.name, j.prompt_id, j.spent_usd`,
+    );
+    expect(spend).toHaveLength(4);
+    for (const job of spend) {
+      const prices = MOCK_PRICES[job.name as keyof typeof MOCK_PRICES];
+      const expected =
+        (job.tokens_in * prices.price_in_per_mtok + job.tokens_out * prices.price_out_per_mtok) /
+        1e6;
+      expect(job.spent_usd).toBeCloseTo(expected, 12);
+      // One line per candidate: its model (and prompt version), its cost.
+      expect(run.stdout).toMatch(
+        new RegExp(`\\n  ${job.name} .*: \\$${expected.toPrecision(3).replace('.', '\\.')}\\b`),
+      );
+    }
     expect(leftBehind()).toEqual([]);
   });
 

@@ -81,15 +81,25 @@ export const DEMO_THRESHOLD = 0.75;
  */
 const MOCK_REQUESTS_PER_MINUTE = 9000;
 
+/**
+ * Made-up prices (USD per million tokens) so the demo shows what each candidate cost and
+ * what a passed row cost (docs/cost.md): a big model at a big model's price, a tiny one
+ * at a tiny one's.
+ */
+export const MOCK_PRICES = {
+  'mock-big': { price_in_per_mtok: 2.5, price_out_per_mtok: 10 },
+  'mock-tiny': { price_in_per_mtok: 0.15, price_out_per_mtok: 0.6 },
+} as const;
+
 export function demoCatalog(provider: DemoProvider, env: DemoEnv): DemoCatalog {
   switch (provider) {
     case 'mock':
       return {
-        models: ['mock-big', 'mock-tiny'].map((name) => ({
+        models: Object.entries(MOCK_PRICES).map(([name, prices]) => ({
           name,
           source: 'mock',
           description: 'built-in deterministic mock model (evalq demo)',
-          config: { requests_per_minute: MOCK_REQUESTS_PER_MINUTE },
+          config: { requests_per_minute: MOCK_REQUESTS_PER_MINUTE, ...prices },
         })),
         about: `built-in mock models, ${MOCK_REQUESTS_PER_MINUTE / 60} calls/s each across the workers`,
         prompts: DEMO_PROMPTS,
