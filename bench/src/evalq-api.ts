@@ -49,8 +49,15 @@ export class EvalqApi {
     modelIds: number[],
     promptIds: number[],
     assertions?: object[],
+    extra: { budget?: object; cache?: boolean } = {},
   ): Promise<JobKey[]> {
-    const body = { dataset_id: datasetId, model_ids: modelIds, prompt_ids: promptIds, assertions };
+    const body = {
+      dataset_id: datasetId,
+      model_ids: modelIds,
+      prompt_ids: promptIds,
+      assertions,
+      ...extra,
+    };
     return (await this.#client.post<{ jobs: JobKey[] }>('/v1/jobs', body)).jobs;
   }
 

@@ -27,6 +27,10 @@ export interface JobRunOptions {
   otherPids?: Record<string, number>;
   /** The job's assertions; default: equals. */
   assertions?: object[];
+  /** More of the launch's body: a budget, the response cache (docs/cost.md). */
+  launch?: { budget?: object; cache?: boolean };
+  /** More of the model's config (prices, say). */
+  modelConfig?: Record<string, unknown>;
 }
 
 export interface JobRunResult {
@@ -63,10 +67,11 @@ export async function prepareJob(
   label: string,
   rows: number,
   baseUrl: string,
+  modelConfig: Record<string, unknown> = {},
 ): Promise<{ datasetId: number; modelId: number; promptId: number }> {
   const datasetId = await ctx.api.createDataset(`bench ${label}`);
   await insertRows(ctx.stack.pool, datasetId, rows);
-  const modelId = await ctx.api.createModel(`bench-${label}`, baseUrl);
+  const modelId = await ctx.api.createModel(`bench-${label}`, baseUrl, modelConfig);
   const promptId = await ctx.api.createPrompt(`Reply with the answer only: {{content}}`);
   return { datasetId, modelId, promptId };
 }
@@ -99,7 +104,7 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
   const server = await ctx.stack.startFakeServer(options.latencyMs);
   const workers: ChildService[] = [];
   try {
-    const job = await prepareJob(ctx, options.label, options.rows, server.url);
+    const job = await prepareJob(ctx, options.label, options.rows, server.url, options.modelConfig);
     for (let i = 0; i < options.workers; i += 1) {
       workers.push(
         await ctx.stack.startWorker(options.concurrency, `worker ${i + 1}`, {
@@ -140,6 +145,7 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
       [job.modelId],
       [job.promptId],
       options.assertions,
+      options.launch,
     );
     const launched = performance.now();
     const launchedAt = Date.now();

@@ -11,6 +11,7 @@ import { BenchStack } from './bench-stack.js';
 import { EvalqApi } from './evalq-api.js';
 import { describeMachine } from './machine.js';
 import { formatTable } from './report.js';
+import { c1CachedJob, c2CacheMisses, c3BudgetAccounting } from './scenarios/cost.js';
 import { g1GradingThroughput, g2Regrade, g3Compare } from './scenarios/grading.js';
 import { t5Import } from './scenarios/import.js';
 import { t8QueueLess, t9DemoColdWarm } from './scenarios/local-mode.js';
@@ -21,7 +22,24 @@ import { t1ZeroLatency, t2LatencyEfficiency, t3Scaling } from './scenarios/throu
 import { t10Fleet } from './scenarios/fleet.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
 
-const ALL = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'G1', 'G2', 'G3'];
+const ALL = [
+  'T1',
+  'T2',
+  'T3',
+  'T4',
+  'T5',
+  'T6',
+  'T7',
+  'T8',
+  'T9',
+  'T10',
+  'G1',
+  'G2',
+  'G3',
+  'C1',
+  'C2',
+  'C3',
+];
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +88,9 @@ try {
   if (selected.has('T9')) await t9DemoColdWarm(ctx);
   if (selected.has('T10')) await t10Fleet(ctx);
   if (selected.has('G1')) await g1GradingThroughput(ctx);
+  if (selected.has('C1')) await c1CachedJob(ctx);
+  if (selected.has('C2')) await c2CacheMisses(ctx);
+  if (selected.has('C3')) await c3BudgetAccounting(ctx);
 
   // T4, T6 and T7 work on the big dataset: T5 imports it, or it is inserted directly.
   const needsBig = ['T4', 'T6', 'T7', 'G2', 'G3'].some((id) => selected.has(id));

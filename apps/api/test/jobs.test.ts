@@ -166,6 +166,17 @@ describe('job progress', () => {
         'finished_at',
         'rate_per_s',
         'eta_s',
+        'outcome',
+        'spent_usd',
+        'spent_tokens',
+        'cost_usd',
+        'cost_per_pass_usd',
+        'budget',
+        'paused_reason',
+        'paused_message',
+        'cache',
+        'cached',
+        'cache_hit_rate',
       ].sort(),
     );
     const doc = await api.get('/openapi.json');

@@ -189,7 +189,8 @@ describe('the leaderboard', () => {
         String(index + 1),
         `${entry.model_name}${entry.round_table_winner ? ' ★' : ''}`,
         expect.stringContaining(`prompt #${entry.prompt_id} `),
-        'done',
+        // A job whose every row failed reads failed, never a plain done.
+        entry.failed === 60 ? 'failed' : 'done',
         // Rows processed (failed calls included) over the total: the refused model's
         // 60 failed calls count as processed, though none is graded.
         '60 / 60',
@@ -204,6 +205,9 @@ describe('the leaderboard', () => {
         ms(entry.latency_p50_s),
         ms(entry.latency_p95_s),
         expect.any(String),
+        // Cost and cost per pass: these models have no price.
+        '—',
+        '—',
       ]),
     );
     // The numbers themselves, as the user reads them.

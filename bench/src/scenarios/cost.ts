@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobKey } from '@evalq/core';
+import { round, type BenchContext } from '../bench-context.js';
+import { jobState, predictionCounts } from '../bench-queries.js';
+import type { ChildService } from '../child-service.js';
+import { prepareJob, runJob, waitUntilDone } from '../job-run.js';
+
+/** Made-up prices: every call costs something, so the spend is counted (docs/cost.md). */
+const PRICES = { price_in_per_mtok: 2.5, price_out_per_mtok: 10 };
+
+/** Launches one job and times it from the launch's answer to its finished_at: predictions/s. */
+async function timedJob(
+  ctx: BenchContext,
+  datasetId: number,
+  modelId: number,
+  promptId: number,
+  rows: number,
+): Promise<{ rate: number; key: JobKey }> {
+  const [key] = await ctx.api.launch(datasetId, [modelId], [promptId], undefined, { cache: true });
+  const launchedAt = Date.now();
+  await waitUntilDone(ctx, key!, 600_000);
+  const state = await jobState(ctx.stack.pool, key!);
+  const stored = await predictionCounts(ctx.stack.pool, key!);
+  if (state.failed > 0 || stored.predictions !== rows || stored.duplicated > 0) {
+    throw new Error(
+      `C1: ${rows} rows gave ${stored.predictions} predictions, ${state.failed} failed`,
+    );
+  }
+  return { rate: rows / ((state.finishedAt! - launchedAt) / 1000), key: key! };
+}
+
+/**
+ * C1: a job whose every request is in the response cache, at 100 ms provider latency,
+ * ÷ the same job uncached, in the same run: 2 workers × 25 call the model for every row
+ * of the first job (filling the cache), then a second prompt with the same text sends
+ * exactly the same requests, all answered from the cache.
+ */
+export async function c1CachedJob(ctx: BenchContext): Promise<void> {
+  const rows = ctx.sizes.t2Rows;
+  const server = await ctx.stack.startFakeServer(100);
+  const workers: ChildService[] = [];
+  try {
+    const job = await prepareJob(ctx, 'c1', rows, server.url, PRICES);
+    const twin = await ctx.api.createPrompt(`Reply with the answer only: {{content}}`);
+    for (let i = 0; i < 2; i += 1) workers.push(await ctx.stack.startWorker(25, `worker ${i + 1}`));
+    ctx.say(`C1: ${rows} rows at 100 ms, 2 workers × 25, cache on and empty`);
+    const uncached = await timedJob(ctx, job.datasetId, job.modelId, job.promptId, rows);
+    // The answers are written to the cache in batches, within 100 ms of each call.
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      const { rows: stored } = await ctx.stack.pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM response_cache WHERE model_id = $1',
+        [job.modelId],
+      );
+      if (Number(stored[0]!.n) >= rows) break;
+      await sleep(100);
+    }
+    ctx.say('C1: the same requests again (another prompt, same text): every one a hit');
+    const cached = await timedJob(ctx, job.datasetId, job.modelId, twin, rows);
+    const { rows: hits } = await ctx.stack.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND cached',
+      [cached.key.model_id, cached.key.prompt_id],
+    );
+    const ratio = cached.rate / uncached.rate;
+    ctx.figures.C1 = round(ratio, 2);
+    ctx.figures.C1_per_s = { cached: round(cached.rate, 0), uncached: round(uncached.rate, 1) };
+    ctx.figures.C1_hits = Number(hits[0]!.n);
+    ctx.lines.push({
+      id: 'C1',
+      scenario: `100 ms, 2 workers × 25, ${rows} rows: every request cached ÷ uncached`,
+      measured: `${round(ratio, 1)} (${round(cached.rate, 0)}/s ÷ ${round(uncached.rate, 0)}/s; ${hits[0]!.n} hits)`,
+      target: '≥ 10',
+      met: ratio >= 10 && Number(hits[0]!.n) === rows,
+    });
+  } finally {
+    await ctx.stack.stop([...workers, server.process]);
+  }
+}
+
+/**
+ * C2: cache misses cost little: 0 ms, 2 workers × 32, a job launched with `cache: true`
+ * and an empty cache (every row a lookup, a call and a write) ÷ the same job without the
+ * cache, run before and after (averaged).
+ */
+export async function c2CacheMisses(ctx: BenchContext): Promise<void> {
+  const rows = ctx.sizes.t1Rows;
+  const run = (label: string, cache: boolean) =>
+    runJob(ctx, {
+      label,
+      rows,
+      workers: 2,
+      concurrency: 32,
+      latencyMs: 0,
+      modelConfig: PRICES,
+      launch: { cache },
+    });
+  ctx.say(`C2: ${rows} rows, 0 ms, 2 workers × 32, without the cache`);
+  const before = await run('c2-plain', false);
+  ctx.say('C2: with cache: true and an empty cache');
+  const misses = await run('c2-cache', true);
+  ctx.say('C2: without the cache again');
+  const after = await run('c2-plain-again', false);
+  const reference = (before.rate + after.rate) / 2;
+  const ratio = misses.rate / reference;
+  ctx.figures.C2 = round(ratio, 3);
+  ctx.figures.C2_per_s = { cache_misses: round(misses.rate, 0), plain: round(reference, 0) };
+  ctx.lines.push({
+    id: 'C2',
+    scenario: `0 ms, 2 workers × 32, ${rows} rows: cache on, every row a miss ÷ cache off`,
+    measured: `${round(ratio, 2)} (${round(misses.rate, 0)}/s ÷ ${round(reference, 0)}/s)`,
+    target: '≥ 0.85',
+    met: ratio >= 0.85,
+  });
+}
+
+/** CPU per prediction of the workers and PostgreSQL together, µs. */
+const cpuPerRow = (run: Awaited<ReturnType<typeof runJob>>) =>
+  run.cpuPerRowUs.workers + run.cpuPerRowUs.postgres;
+
+/**
+ * C3: what budget accounting costs: CPU per prediction (workers + PostgreSQL) of a
+ * priced job under a budget it never reaches (spend counted by the statement trigger,
+ * every claim through the budget gate) ÷ the same job with the spend trigger switched
+ * off and no budget (the claim gate then only reads the job's row), run before and after.
+ */
+export async function c3BudgetAccounting(ctx: BenchContext): Promise<void> {
+  const rows = ctx.sizes.t1Rows;
+  const run = (label: string, budget: boolean) =>
+    runJob(ctx, {
+      label,
+      rows,
+      workers: 2,
+      concurrency: 32,
+      latencyMs: 0,
+      modelConfig: PRICES,
+      ...(budget ? { launch: { budget: { max_cost_usd: 1_000_000 } } } : {}),
+    });
+  const spendTrigger = (on: boolean) =>
+    ctx.stack.pool.query(
+      `ALTER TABLE predictions ${on ? 'ENABLE' : 'DISABLE'} TRIGGER predictions_after_insert_spend`,
+    );
+  let before;
+  let after;
+  await spendTrigger(false);
+  try {
+    ctx.say(`C3: ${rows} rows, 0 ms, 2 workers × 32, no budget accounting`);
+    before = await run('c3-none', false);
+  } finally {
+    await spendTrigger(true);
+  }
+  ctx.say('C3: under a budget it never reaches');
+  const budgeted = await run('c3-budget', true);
+  await spendTrigger(false);
+  try {
+    ctx.say('C3: no budget accounting again');
+    after = await run('c3-none-again', false);
+  } finally {
+    await spendTrigger(true);
+  }
+  const reference = (cpuPerRow(before) + cpuPerRow(after)) / 2;
+  const extra = cpuPerRow(budgeted) / reference - 1;
+  ctx.figures.C3 = round(extra, 3);
+  ctx.figures.C3_cpu_us_per_row = {
+    budget: { ...budgeted.cpuPerRowUs },
+    none: [before.cpuPerRowUs, after.cpuPerRowUs],
+  };
+  ctx.figures.C3_per_s = {
+    budget: round(budgeted.rate, 0),
+    none: round((before.rate + after.rate) / 2, 0),
+  };
+  ctx.lines.push({
+    id: 'C3',
+    scenario: `0 ms, 2 workers × 32, ${rows} rows: CPU/prediction (workers + PostgreSQL), budget ÷ none`,
+    measured: `${round(extra * 100, 1)} % extra (${round(cpuPerRow(budgeted), 0)} µs ÷ ${round(reference, 0)} µs)`,
+    target: '≤ 5 %',
+    met: extra <= 0.05,
+  });
+}
