@@ -81,7 +81,10 @@ export function presentLeaderboardEntry(
 ): z.input<typeof leaderboardEntry> {
   const n = Math.max(entry.succeeded - entry.ungraded, 0);
   const passRate = rateOf(entry.passed, entry.succeeded, entry.ungraded);
-  const spend = jobSpend({ spent_usd: entry.cost_usd, spent_tokens: entry.spent_tokens }, entry.passed);
+  const spend = jobSpend(
+    { spent_usd: entry.cost_usd, spent_tokens: entry.spent_tokens },
+    entry.passed,
+  );
   return {
     model_id: entry.model_id,
     prompt_id: entry.prompt_id,

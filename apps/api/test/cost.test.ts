@@ -131,7 +131,7 @@ describe('a run with a budget', () => {
       budget: { max_cost_usd: budget, max_tokens: null },
     });
     const [a, b] = model_ids.map((model_id) => ({
-      model_id: model_id!,
+      model_id: model_id,
       prompt_id: prompt_ids[0]!,
       dataset_id,
     }));

@@ -5,7 +5,19 @@ import { count, duration, formatTable, percent, statusText, usd } from './table.
 /** Jobs and their progress as a table, the way `evalq status` shows them. */
 export function formatJobs(jobs: Progress[]): string {
   return formatTable(
-    ['JOB', 'STATUS', 'DONE', 'TOTAL', '%', 'FAILED', 'RUNNING', 'ACCURACY', 'COST', 'RATE/S', 'ETA'],
+    [
+      'JOB',
+      'STATUS',
+      'DONE',
+      'TOTAL',
+      '%',
+      'FAILED',
+      'RUNNING',
+      'ACCURACY',
+      'COST',
+      'RATE/S',
+      'ETA',
+    ],
     jobs.map((job) => [
       formatJobKey(job),
       statusText(job),

@@ -25,5 +25,7 @@ export function callCost(
   completionTokens: number | null | undefined,
 ): number | null {
   if (!prices) return null;
-  return ((promptTokens ?? 0) * prices.inPerMtok + (completionTokens ?? 0) * prices.outPerMtok) / 1e6;
+  return (
+    ((promptTokens ?? 0) * prices.inPerMtok + (completionTokens ?? 0) * prices.outPerMtok) / 1e6
+  );
 }

@@ -82,7 +82,10 @@ export function callSettings(config: ModelConfig): CallSettings {
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** Who answers a model's requests and how they sample: the response cache's key besides the messages. */
-export function requestIdentity(model: ModelDefinition, options: ModelClientOptions): RequestIdentity {
+export function requestIdentity(
+  model: ModelDefinition,
+  options: ModelClientOptions,
+): RequestIdentity {
   const config = parseModelConfig(model.config);
   const kind = resolveClientKind(model);
   const baseUrl =

@@ -45,7 +45,9 @@ export const launchBody = z.strictObject({
 });
 
 export const jobPatchBody = z
-  .strictObject({ budget: budgetField.describe('replaces the job budget; a higher one resumes it') })
+  .strictObject({
+    budget: budgetField.describe('replaces the job budget; a higher one resumes it'),
+  })
   .describe("change a job's budget");
 
 export const regradeBody = z
@@ -116,9 +118,9 @@ export const progress = z
       .describe(
         'when done: failed when every row failed, partly_failed when some did; null until done',
       ),
-    spent_usd: usd.describe("what its calls cost, judge calls included (0 when unpriced)"),
+    spent_usd: usd.describe('what its calls cost, judge calls included (0 when unpriced)'),
     spent_tokens: count.describe('prompt + completion tokens of its calls (cache hits: none)'),
-    cost_usd: usd.nullable().describe("spent_usd, or null when its models have no price"),
+    cost_usd: usd.nullable().describe('spent_usd, or null when its models have no price'),
     cost_per_pass_usd: usd
       .nullable()
       .describe('cost_usd / passed; null without a price or before a prediction passed'),

@@ -11,7 +11,10 @@ import { getJob, type Budget, type JobRecord } from './jobs.js';
  */
 
 /** Resumes every job of `jobs` that is paused for its budget and whose budget now allows it. */
-async function resumeBudgetPaused(trx: Kysely<Database>, jobs: readonly JobKey[]): Promise<JobKey[]> {
+async function resumeBudgetPaused(
+  trx: Kysely<Database>,
+  jobs: readonly JobKey[],
+): Promise<JobKey[]> {
   const resumed: JobKey[] = [];
   for (const key of jobs) {
     const result = await sql<{ resumed: boolean }>`

@@ -58,7 +58,10 @@ export interface CacheStats {
   by_model: { model_id: number | null; entries: number }[];
 }
 
-export async function cacheStats(db: Kysely<Database>, filter: CacheFilter = {}): Promise<CacheStats> {
+export async function cacheStats(
+  db: Kysely<Database>,
+  filter: CacheFilter = {},
+): Promise<CacheStats> {
   const rows = await db
     .selectFrom('response_cache')
     .select((eb) => [
@@ -74,7 +77,10 @@ export async function cacheStats(db: Kysely<Database>, filter: CacheFilter = {})
     .orderBy('model_id')
     .execute();
   const times = (pick: (row: (typeof rows)[number]) => Date | null) =>
-    rows.map(pick).filter((t): t is Date => t !== null).map((t) => new Date(t).getTime());
+    rows
+      .map(pick)
+      .filter((t): t is Date => t !== null)
+      .map((t) => new Date(t).getTime());
   const oldest = times((r) => r.oldest);
   const newest = times((r) => r.newest);
   return {
