@@ -295,13 +295,14 @@ BEGIN
           ) s
     LOOP
         in_flight := budget.in_flight;
+        -- room is a double: a large budget over cheap calls is far beyond an integer.
         IF budget.max_usd IS NOT NULL AND budget.call_usd > 0 THEN
             room := floor((budget.max_usd - budget.usd) / budget.call_usd) - in_flight;
-            allowed := least(allowed, greatest(room, 0)::integer);
+            allowed := greatest(least(room, allowed), 0)::integer;
         END IF;
         IF budget.max_tokens IS NOT NULL AND budget.call_tokens > 0 THEN
             room := floor((budget.max_tokens - budget.tokens)::double precision / budget.call_tokens) - in_flight;
-            allowed := least(allowed, greatest(room, 0)::integer);
+            allowed := greatest(least(room, allowed), 0)::integer;
         END IF;
         -- Below one expected call's cost but not reached: one row at a time, none in flight.
         IF allowed = 0 AND in_flight = 0 THEN

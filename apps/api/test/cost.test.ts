@@ -241,6 +241,26 @@ function lastClaim(row: { row_id: number; attempt: number }) {
   return { row_id: row.row_id, claim_attempt: row.attempt };
 }
 
+describe('a large budget over cheap calls', () => {
+  it('lets every claim through (what is left is far more calls than an integer holds)', async () => {
+    const { dataset_id, model_ids, prompt_ids } = await catalog(10, 1);
+    const key = (
+      await api.post('/v1/jobs', {
+        dataset_id,
+        model_ids,
+        prompt_ids,
+        budget: { max_cost_usd: 1_000_000, max_tokens: 1e15 },
+      })
+    ).body.jobs[0];
+    await finish(key, await claimRows(api.t, key, 2), {
+      cost_usd: 1e-9,
+      prompt_tokens: 1,
+      completion_tokens: 0,
+    });
+    expect(await claimRows(api.t, key, 8)).toHaveLength(8);
+  });
+});
+
 describe('a job whose model cannot be called', () => {
   it('pauses with reason provider and the message after a few calls; resume runs those rows again', async () => {
     const { dataset_id, model_ids, prompt_ids } = await catalog(20, 1);
