@@ -104,51 +104,91 @@ AS $$
 $$;
 
 -- 4. Spend, cache hits and configuration failures, counted from the stored predictions
---    once per statement (a batch of finished rows, a regrade batch, a delete). Each old
---    row counts −1 and each new row +1, so the spend is always the sum over what is
---    stored. Then the pause rules, for the jobs this statement touched (already locked
---    by the counting triggers of 0003/0006):
---      budget    the job's or one of its runs' budget is reached;
---      provider  PROVIDER_FAILURE_LIMIT calls failed by a configuration error (the key
---                variable unset, 401, 403, an unknown model): every further call would
---                fail the same way.
-CREATE FUNCTION count_prediction_spend()
+--    once per statement (a batch of finished rows, a regrade batch, a delete), so the
+--    spend is always the sum over what is stored. What one prediction spends is said
+--    once, here (inlined by the planner):
+--      USD     cost_usd + judge_cost_usd (NULL when both are: an unpriced model);
+--      tokens  its call's prompt + completion tokens (none for a cache hit) + judge_tokens.
+--    Then the pause rules, for the jobs the statement touched (already locked by the
+--    counting triggers of 0003/0006):
+--      budget    the job's or one of its runs' budget is reached (budget_reached);
+--      provider  3 calls failed by a configuration error (the key variable unset, 401,
+--                403, an unknown model): every further call would fail the same way.
+CREATE FUNCTION prediction_spend_usd(cost_usd double precision, judge_cost_usd double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN cost_usd IS NULL AND judge_cost_usd IS NULL THEN NULL
+                ELSE coalesce(cost_usd, 0) + coalesce(judge_cost_usd, 0) END;
+$$;
+
+CREATE FUNCTION prediction_spend_tokens(cached boolean, prompt_tokens integer,
+                                        completion_tokens integer, judge_tokens integer)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT (CASE WHEN cached THEN 0 ELSE coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) END
+            + coalesce(judge_tokens, 0))::bigint;
+$$;
+
+CREATE FUNCTION is_provider_failure(error_kind varchar)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT coalesce(error_kind IN ('config', 'auth', 'not_found'), false);
+$$;
+
+-- Pauses the given jobs that a budget or their provider failures stop. Cheap when
+-- nothing can stop them: a job without a budget of its own, in no budgeted run, with no
+-- configuration failure is skipped after two index probes.
+CREATE FUNCTION pause_stopped_jobs(model_ids integer[], prompt_ids integer[], dataset_ids integer[])
+RETURNS void
+LANGUAGE sql
+AS $$
+    UPDATE modelpromptstatus j
+       SET status         = 'paused',
+           paused_reason  = CASE WHEN j.provider_failures >= 3 THEN 'provider' ELSE 'budget' END,
+           paused_message = CASE WHEN j.provider_failures >= 3 THEN j.paused_message
+                                 ELSE 'the budget is reached' END,
+           updated_at     = now()
+      FROM unnest(model_ids, prompt_ids, dataset_ids) AS k(model_id, prompt_id, dataset_id)
+     WHERE j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id
+       AND j.status IN ('pending', 'running')
+       AND (j.provider_failures >= 3
+            OR ((j.max_cost_usd IS NOT NULL OR j.max_tokens IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
+                             WHERE rj.model_id = j.model_id AND rj.prompt_id = j.prompt_id
+                               AND r.dataset_id = j.dataset_id AND r.canceled_at IS NULL
+                               AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)))
+                AND budget_reached(j.model_id, j.prompt_id, j.dataset_id)));
+$$;
+
+-- Inserts (the workers' finished batches): static SQL, so its plan is kept.
+CREATE FUNCTION count_inserted_spend()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    provider_failure_limit constant integer := 3;
-    -- Each row with its job's dataset (nullable column: its row's dataset then).
-    job_of  text := 'model_id, prompt_id, coalesce(dataset_id, '
-                    '(SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id, '
-                    'CASE WHEN cost_usd IS NULL AND judge_cost_usd IS NULL THEN NULL '
-                    '     ELSE coalesce(cost_usd, 0) + coalesce(judge_cost_usd, 0) END AS usd, '
-                    '(CASE WHEN cached THEN 0 ELSE coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) END '
-                    ' + coalesce(judge_tokens, 0))::bigint AS tokens, '
-                    'cached, '
-                    'error_kind IN (''config'', ''auth'', ''not_found'') AS provider_failure, '
-                    'error';
-    changed text := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %s, 1 AS sign FROM new_rows t', job_of)
-        WHEN 'DELETE' THEN format('SELECT %s, -1 AS sign FROM old_rows t', job_of)
-        ELSE format('SELECT %1$s, -1 AS sign FROM old_rows t UNION ALL SELECT %1$s, 1 FROM new_rows t', job_of)
-    END;
+    m integer[];
+    p integer[];
+    d integer[];
 BEGIN
-    EXECUTE format($sql$
-        WITH changed AS (%s),
-        deltas AS (
-            SELECT model_id, prompt_id, dataset_id,
-                   sum(usd * sign)                                        AS usd,
-                   sum(tokens * sign)::bigint                             AS tokens,
-                   max(usd) FILTER (WHERE sign > 0)                       AS call_usd,
-                   max(tokens) FILTER (WHERE sign > 0)                    AS call_tokens,
-                   coalesce(sum(sign) FILTER (WHERE cached), 0)::int      AS hits,
-                   coalesce(count(*) FILTER (WHERE sign > 0 AND provider_failure), 0)::int
-                                                                          AS provider_failures,
-                   (array_agg(error) FILTER (WHERE sign > 0 AND provider_failure))[1] AS provider_error
-              FROM changed
-             GROUP BY model_id, prompt_id, dataset_id
-        )
+    WITH changed AS (
+        SELECT t.model_id, t.prompt_id,
+               coalesce(t.dataset_id, (SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id,
+               prediction_spend_usd(t.cost_usd, t.judge_cost_usd) AS usd,
+               prediction_spend_tokens(t.cached, t.prompt_tokens, t.completion_tokens, t.judge_tokens) AS tokens,
+               t.cached, is_provider_failure(t.error_kind) AS provider_failure, t.error
+          FROM new_rows t
+    ), deltas AS (
+        SELECT model_id, prompt_id, dataset_id,
+               sum(usd) AS usd, sum(tokens)::bigint AS tokens, max(usd) AS call_usd,
+               max(tokens) AS call_tokens, count(*) FILTER (WHERE cached)::int AS hits,
+               count(*) FILTER (WHERE provider_failure)::int AS provider_failures,
+               (array_agg(error) FILTER (WHERE provider_failure))[1] AS provider_error
+          FROM changed
+         GROUP BY model_id, prompt_id, dataset_id
+    ), updated AS (
         UPDATE modelpromptstatus j
            SET spent_usd         = CASE WHEN d.usd IS NULL THEN j.spent_usd
                                         ELSE coalesce(j.spent_usd, 0) + d.usd END,
@@ -161,25 +201,67 @@ BEGIN
                                         THEN d.provider_error ELSE j.paused_message END
           FROM deltas d
          WHERE j.model_id = d.model_id AND j.prompt_id = d.prompt_id AND j.dataset_id = d.dataset_id
-           AND (coalesce(d.usd, 0) <> 0 OR d.tokens <> 0 OR d.hits <> 0 OR d.provider_failures <> 0
-                OR d.call_usd > j.max_call_cost_usd OR d.call_tokens > j.max_call_tokens)$sql$,
-        changed);
+           AND (coalesce(d.usd, 0) <> 0 OR d.tokens <> 0 OR d.hits <> 0 OR d.provider_failures <> 0)
+        RETURNING j.model_id, j.prompt_id, j.dataset_id
+    )
+    SELECT array_agg(u.model_id), array_agg(u.prompt_id), array_agg(u.dataset_id)
+      INTO m, p, d FROM updated u;
+    IF m IS NOT NULL THEN
+        PERFORM pause_stopped_jobs(m, p, d);
+    END IF;
+    RETURN NULL;
+END;
+$$;
 
-    IF TG_OP <> 'DELETE' THEN
-        EXECUTE format($sql$
-            WITH changed AS (%s)
+-- Updates (regrades: judge spend) and deletes (retry-failed, resume): each old row counts
+-- −1 and each new row +1.
+CREATE FUNCTION count_prediction_spend()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    job_of  text := 'model_id, prompt_id, coalesce(dataset_id, '
+                    '(SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id, '
+                    'prediction_spend_usd(cost_usd, judge_cost_usd) AS usd, '
+                    'prediction_spend_tokens(cached, prompt_tokens, completion_tokens, judge_tokens) AS tokens, '
+                    'cached';
+    changed text := CASE TG_OP
+        WHEN 'DELETE' THEN format('SELECT %s, -1 AS sign FROM old_rows t', job_of)
+        ELSE format('SELECT %1$s, -1 AS sign FROM old_rows t UNION ALL SELECT %1$s, 1 FROM new_rows t', job_of)
+    END;
+    m integer[];
+    p integer[];
+    d integer[];
+BEGIN
+    EXECUTE format($sql$
+        WITH changed AS (%s),
+        deltas AS (
+            SELECT model_id, prompt_id, dataset_id,
+                   sum(usd * sign)                                   AS usd,
+                   sum(tokens * sign)::bigint                        AS tokens,
+                   max(usd) FILTER (WHERE sign > 0)                  AS call_usd,
+                   max(tokens) FILTER (WHERE sign > 0)               AS call_tokens,
+                   coalesce(sum(sign) FILTER (WHERE cached), 0)::int AS hits
+              FROM changed
+             GROUP BY model_id, prompt_id, dataset_id
+        ), updated AS (
             UPDATE modelpromptstatus j
-               SET status         = 'paused',
-                   paused_reason  = CASE WHEN j.provider_failures >= %s THEN 'provider' ELSE 'budget' END,
-                   paused_message = CASE WHEN j.provider_failures >= %2$s THEN j.paused_message
-                                         ELSE 'the budget is reached' END,
-                   updated_at     = now()
-              FROM (SELECT DISTINCT model_id, prompt_id, dataset_id FROM changed) k
-             WHERE j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id
-               AND j.status IN ('pending', 'running')
-               AND (j.provider_failures >= %2$s
-                    OR budget_reached(j.model_id, j.prompt_id, j.dataset_id))$sql$,
-            changed, provider_failure_limit);
+               SET spent_usd         = CASE WHEN d.usd IS NULL THEN j.spent_usd
+                                            ELSE coalesce(j.spent_usd, 0) + d.usd END,
+                   spent_tokens      = j.spent_tokens + d.tokens,
+                   cached_hits       = j.cached_hits + d.hits,
+                   max_call_cost_usd = greatest(j.max_call_cost_usd, coalesce(d.call_usd, 0)),
+                   max_call_tokens   = greatest(j.max_call_tokens, coalesce(d.call_tokens, 0))
+              FROM deltas d
+             WHERE j.model_id = d.model_id AND j.prompt_id = d.prompt_id AND j.dataset_id = d.dataset_id
+               AND (coalesce(d.usd, 0) <> 0 OR d.tokens <> 0 OR d.hits <> 0)
+            RETURNING j.model_id, j.prompt_id, j.dataset_id
+        )
+        SELECT array_agg(u.model_id), array_agg(u.prompt_id), array_agg(u.dataset_id)
+          FROM updated u$sql$,
+        changed) INTO m, p, d;
+    IF TG_OP = 'UPDATE' AND m IS NOT NULL THEN
+        PERFORM pause_stopped_jobs(m, p, d);
     END IF;
     RETURN NULL;
 END;
@@ -189,7 +271,7 @@ CREATE TRIGGER predictions_after_insert_spend
 AFTER INSERT ON predictions
 REFERENCING NEW TABLE AS new_rows
 FOR EACH STATEMENT
-EXECUTE FUNCTION count_prediction_spend();
+EXECUTE FUNCTION count_inserted_spend();
 
 CREATE TRIGGER predictions_after_update_spend
 AFTER UPDATE ON predictions
@@ -343,7 +425,7 @@ BEGIN
     IF job.paused_reason = 'provider' THEN
         DELETE FROM predictions p
          WHERE p.dataset_id = p_dataset_id AND p.model_id = p_model_id AND p.prompt_id = p_prompt_id
-           AND p.status = 'failed' AND p.error_kind IN ('config', 'auth', 'not_found');
+           AND p.status = 'failed' AND is_provider_failure(p.error_kind);
     END IF;
     RETURN true;
 END;
