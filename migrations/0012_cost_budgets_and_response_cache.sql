@@ -73,9 +73,17 @@ FOR EACH ROW
 WHEN (NEW.status <> 'paused' AND OLD.paused_reason IS NOT NULL)
 EXECUTE FUNCTION clear_paused_reason();
 
--- 3. The budget rule, in one place: has the job's own budget, or the budget of a run
---    that includes it, been reached by what is stored? A run's spend is the sum of its
+-- 3. The budget rule, in one place (over_budget): has the job's own budget, or the budget
+--    of a run that includes it, been reached by what is stored? A run's spend is the sum of its
 --    jobs' spends.
+CREATE FUNCTION over_budget(spent_usd double precision, spent_tokens numeric,
+                            max_usd double precision, max_tokens numeric)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT coalesce(spent_usd >= max_usd, false) OR coalesce(spent_tokens >= max_tokens, false);
+$$;
+
 CREATE FUNCTION budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
 RETURNS boolean
 LANGUAGE sql
@@ -85,7 +93,7 @@ AS $$
                SELECT 1 FROM modelpromptstatus j
                 WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id
                   AND j.dataset_id = p_dataset_id
-                  AND (coalesce(j.spent_usd, 0) >= j.max_cost_usd OR j.spent_tokens >= j.max_tokens))
+                  AND over_budget(coalesce(j.spent_usd, 0), j.spent_tokens, j.max_cost_usd, j.max_tokens))
         OR EXISTS (
                SELECT 1
                  FROM run_jobs rj
@@ -100,7 +108,7 @@ AS $$
                 WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id
                   AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
                   AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
-                  AND (s.usd >= r.max_cost_usd OR s.tokens >= r.max_tokens));
+                  AND over_budget(s.usd, s.tokens, r.max_cost_usd, r.max_tokens));
 $$;
 
 -- 4. Spend, cache hits and configuration failures, counted from the stored predictions
@@ -292,9 +300,8 @@ EXECUTE FUNCTION count_prediction_spend();
 --    the largest cost of one stored prediction so far: so the fleet together claims no
 --    more than the budget is expected to pay for, and one row at a time when nothing is
 --    in flight and the budget is almost spent. A budget already reached pauses the job
---    here (a run's other jobs learn it at their next claim). The job's and its budgeted
---    runs' rows are locked first, so claims under one budget are decided one at a time,
---    each seeing the rows the previous one claimed.
+--    here (a run's other jobs learn it at their next claim). Claims under one budget are
+--    decided one at a time (advisory locks), each seeing the rows the previous one claimed.
 CREATE FUNCTION claim_allowance(
     p_model_id   integer,
     p_prompt_id  integer,
@@ -326,25 +333,16 @@ BEGIN
         RETURN p_wanted;
     END IF;
 
-    PERFORM 1 FROM modelpromptstatus j
-     WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id AND j.dataset_id = p_dataset_id
-       FOR NO KEY UPDATE;
-    PERFORM 1 FROM runs r
-     WHERE r.id IN (SELECT rj.run_id FROM run_jobs rj
-                     WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id)
-       AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
-       AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
-     ORDER BY r.id
-       FOR NO KEY UPDATE;
-
-    IF budget_reached(p_model_id, p_prompt_id, p_dataset_id) THEN
-        UPDATE modelpromptstatus
-           SET status = 'paused', paused_reason = 'budget',
-               paused_message = 'the budget is reached', updated_at = now()
-         WHERE model_id = p_model_id AND prompt_id = p_prompt_id AND dataset_id = p_dataset_id
-           AND status IN ('pending', 'running');
-        RETURN 0;
-    END IF;
+    -- Claims under one budget are decided one at a time: a transaction-scoped advisory
+    -- lock per job and per budgeted run (no row is written for it), taken in one order.
+    PERFORM pg_advisory_xact_lock(1162167633, hashtext(p_model_id || '/' || p_prompt_id || '/' || p_dataset_id));
+    PERFORM pg_advisory_xact_lock(1162167634, hashtext(r.id::text))
+       FROM runs r
+      WHERE r.id IN (SELECT rj.run_id FROM run_jobs rj
+                      WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id)
+        AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+        AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
+      ORDER BY r.id;
 
     -- Each budget over the jobs it covers: the job alone, or every job of a run.
     FOR budget IN
@@ -376,6 +374,15 @@ BEGIN
                                                          FROM run_jobs o WHERE o.run_id = b.run_id))
           ) s
     LOOP
+        -- Reached already: the job stops here.
+        IF over_budget(budget.usd, budget.tokens, budget.max_usd, budget.max_tokens) THEN
+            UPDATE modelpromptstatus
+               SET status = 'paused', paused_reason = 'budget',
+                   paused_message = 'the budget is reached', updated_at = now()
+             WHERE model_id = p_model_id AND prompt_id = p_prompt_id AND dataset_id = p_dataset_id
+               AND status IN ('pending', 'running');
+            RETURN 0;
+        END IF;
         in_flight := budget.in_flight;
         -- room is a double: a large budget over cheap calls is far beyond an integer.
         IF budget.max_usd IS NOT NULL AND budget.call_usd > 0 THEN
