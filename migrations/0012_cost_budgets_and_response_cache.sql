@@ -112,8 +112,7 @@ AS $$
 $$;
 
 -- 4. Spend, cache hits and configuration failures, counted from the stored predictions
---    once per statement (a batch of finished rows, a regrade batch, a delete), so the
---    spend is always the sum over what is stored. What one prediction spends is said
+--    (on insert, update and delete), so the spend is always the sum over what is stored. What one prediction spends is said
 --    once, here (inlined by the planner):
 --      USD     cost_usd + judge_cost_usd (NULL when both are: an unpriced model);
 --      tokens  its call's prompt + completion tokens (none for a cache hit) + judge_tokens.
@@ -146,9 +145,9 @@ AS $$
     SELECT coalesce(error_kind IN ('config', 'auth', 'not_found'), false);
 $$;
 
--- Pauses the given jobs that a budget or their provider failures stop. Cheap when
--- nothing can stop them: a job without a budget of its own, in no budgeted run, with no
--- configuration failure is skipped after two index probes.
+-- Pauses the given jobs that a budget or their provider failures stop (a job without a
+-- budget of its own, in no budgeted run, with no configuration failure costs two index
+-- probes).
 CREATE FUNCTION pause_stopped_jobs(model_ids integer[], prompt_ids integer[], dataset_ids integer[])
 RETURNS void
 LANGUAGE sql
@@ -171,51 +170,67 @@ AS $$
                 AND budget_reached(j.model_id, j.prompt_id, j.dataset_id)));
 $$;
 
--- Inserts (the workers' finished batches): static SQL, so its plan is kept.
-CREATE FUNCTION count_inserted_spend()
+-- Inserts (the workers' finished batches) are counted by the documented counting
+-- trigger itself, in the one UPDATE of the job row it already makes per prediction: a
+-- statement trigger would copy every inserted row into a transition table first. This
+-- is 0006's function with the spend, hits and configuration failures added, and the
+-- pause rules checked after (only for a job a budget or a failure can stop).
+CREATE OR REPLACE FUNCTION update_modelpromptstatus()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    m integer[];
-    p integer[];
-    d integer[];
+    job_dataset_id integer := NEW.dataset_id;
+    succeeded      boolean := NEW.status = 'success';
+    usd            double precision := prediction_spend_usd(NEW.cost_usd, NEW.judge_cost_usd);
+    tokens         bigint := prediction_spend_tokens(NEW.cached, NEW.prompt_tokens,
+                                                     NEW.completion_tokens, NEW.judge_tokens);
+    provider_failure boolean := is_provider_failure(NEW.error_kind);
+    job            record;
 BEGIN
-    WITH changed AS (
-        SELECT t.model_id, t.prompt_id,
-               coalesce(t.dataset_id, (SELECT r.dataset_id FROM rows r WHERE r.row_id = t.row_id)) AS dataset_id,
-               prediction_spend_usd(t.cost_usd, t.judge_cost_usd) AS usd,
-               prediction_spend_tokens(t.cached, t.prompt_tokens, t.completion_tokens, t.judge_tokens) AS tokens,
-               t.cached, is_provider_failure(t.error_kind) AS provider_failure, t.error
-          FROM new_rows t
-    ), deltas AS (
-        SELECT model_id, prompt_id, dataset_id,
-               sum(usd) AS usd, sum(tokens)::bigint AS tokens, max(usd) AS call_usd,
-               max(tokens) AS call_tokens, count(*) FILTER (WHERE cached)::int AS hits,
-               count(*) FILTER (WHERE provider_failure)::int AS provider_failures,
-               (array_agg(error) FILTER (WHERE provider_failure))[1] AS provider_error
-          FROM changed
-         GROUP BY model_id, prompt_id, dataset_id
-    ), updated AS (
-        UPDATE modelpromptstatus j
-           SET spent_usd         = CASE WHEN d.usd IS NULL THEN j.spent_usd
-                                        ELSE coalesce(j.spent_usd, 0) + d.usd END,
-               spent_tokens      = j.spent_tokens + d.tokens,
-               cached_hits       = j.cached_hits + d.hits,
-               max_call_cost_usd = greatest(j.max_call_cost_usd, coalesce(d.call_usd, 0)),
-               max_call_tokens   = greatest(j.max_call_tokens, coalesce(d.call_tokens, 0)),
-               provider_failures = j.provider_failures + d.provider_failures,
-               paused_message    = CASE WHEN d.provider_error IS NOT NULL AND j.status <> 'paused'
-                                        THEN d.provider_error ELSE j.paused_message END
-          FROM deltas d
-         WHERE j.model_id = d.model_id AND j.prompt_id = d.prompt_id AND j.dataset_id = d.dataset_id
-           AND (coalesce(d.usd, 0) <> 0 OR d.tokens <> 0 OR d.hits <> 0 OR d.provider_failures <> 0)
-        RETURNING j.model_id, j.prompt_id, j.dataset_id
-    )
-    SELECT array_agg(u.model_id), array_agg(u.prompt_id), array_agg(u.dataset_id)
-      INTO m, p, d FROM updated u;
-    IF m IS NOT NULL THEN
-        PERFORM pause_stopped_jobs(m, p, d);
+    IF job_dataset_id IS NULL THEN
+        SELECT r.dataset_id INTO job_dataset_id FROM rows r WHERE r.row_id = NEW.row_id;
+    END IF;
+
+    UPDATE modelpromptstatus
+       SET count             = coalesce(count, 0) + 1,
+           failed            = failed + CASE WHEN NEW.status = 'failed' THEN 1 ELSE 0 END,
+           correct           = correct + CASE WHEN succeeded AND NEW.passed THEN 1 ELSE 0 END,
+           ungraded          = ungraded + CASE WHEN succeeded AND NEW.passed IS NULL THEN 1 ELSE 0 END,
+           regrade_remaining = regrade_remaining
+                               + CASE WHEN succeeded AND NEW.grading_version < grading_version
+                                      THEN 1 ELSE 0 END,
+           status            = CASE
+                                   WHEN coalesce(count, 0) + 1 >= total THEN 'done'
+                                   WHEN status = 'pending' THEN 'running'
+                                   ELSE status
+                               END,
+           started_at        = coalesce(started_at, now()),
+           finished_at       = CASE
+                                   WHEN coalesce(count, 0) + 1 >= total THEN coalesce(finished_at, now())
+                                   ELSE finished_at
+                               END,
+           updated_at        = now(),
+           spent_usd         = CASE WHEN usd IS NULL THEN spent_usd ELSE coalesce(spent_usd, 0) + usd END,
+           spent_tokens      = spent_tokens + tokens,
+           cached_hits       = cached_hits + CASE WHEN NEW.cached THEN 1 ELSE 0 END,
+           max_call_cost_usd = greatest(max_call_cost_usd, coalesce(usd, 0)),
+           max_call_tokens   = greatest(max_call_tokens, tokens),
+           provider_failures = provider_failures + CASE WHEN provider_failure THEN 1 ELSE 0 END,
+           paused_message    = CASE WHEN provider_failure AND status <> 'paused'
+                                    THEN NEW.error ELSE paused_message END
+     WHERE model_id   = NEW.model_id
+       AND prompt_id  = NEW.prompt_id
+       AND dataset_id = job_dataset_id
+    RETURNING status, provider_failures, max_cost_usd, max_tokens INTO job;
+
+    IF job.status IN ('pending', 'running')
+       AND (job.provider_failures >= 3 OR job.max_cost_usd IS NOT NULL OR job.max_tokens IS NOT NULL
+            OR EXISTS (SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
+                        WHERE rj.model_id = NEW.model_id AND rj.prompt_id = NEW.prompt_id
+                          AND r.dataset_id = job_dataset_id AND r.canceled_at IS NULL
+                          AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL))) THEN
+        PERFORM pause_stopped_jobs(ARRAY[NEW.model_id], ARRAY[NEW.prompt_id], ARRAY[job_dataset_id]);
     END IF;
     RETURN NULL;
 END;
@@ -274,12 +289,6 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-
-CREATE TRIGGER predictions_after_insert_spend
-AFTER INSERT ON predictions
-REFERENCING NEW TABLE AS new_rows
-FOR EACH STATEMENT
-EXECUTE FUNCTION count_inserted_spend();
 
 CREATE TRIGGER predictions_after_update_spend
 AFTER UPDATE ON predictions
