@@ -86,10 +86,12 @@ $$;
 
 CREATE FUNCTION budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $$
-    SELECT EXISTS (
+BEGIN
+    -- plpgsql, not sql: its plans are kept (a sql function is planned at every call).
+    RETURN EXISTS (
                SELECT 1 FROM modelpromptstatus j
                 WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id
                   AND j.dataset_id = p_dataset_id
@@ -109,6 +111,7 @@ AS $$
                   AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
                   AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
                   AND over_budget(s.usd, s.tokens, r.max_cost_usd, r.max_tokens));
+END;
 $$;
 
 -- 4. Spend, cache hits and configuration failures, counted from the stored predictions
@@ -150,8 +153,9 @@ $$;
 -- probes).
 CREATE FUNCTION pause_stopped_jobs(model_ids integer[], prompt_ids integer[], dataset_ids integer[])
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     UPDATE modelpromptstatus j
        SET status         = 'paused',
            paused_reason  = CASE WHEN j.provider_failures >= 3 THEN 'provider' ELSE 'budget' END,
@@ -168,6 +172,7 @@ AS $$
                                AND r.dataset_id = j.dataset_id AND r.canceled_at IS NULL
                                AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)))
                 AND budget_reached(j.model_id, j.prompt_id, j.dataset_id)));
+END;
 $$;
 
 -- Inserts (the workers' finished batches) are counted by the documented counting
@@ -187,6 +192,7 @@ DECLARE
                                                      NEW.completion_tokens, NEW.judge_tokens);
     provider_failure boolean := is_provider_failure(NEW.error_kind);
     job            record;
+    stop           varchar;
 BEGIN
     IF job_dataset_id IS NULL THEN
         SELECT r.dataset_id INTO job_dataset_id FROM rows r WHERE r.row_id = NEW.row_id;
@@ -222,15 +228,29 @@ BEGIN
      WHERE model_id   = NEW.model_id
        AND prompt_id  = NEW.prompt_id
        AND dataset_id = job_dataset_id
-    RETURNING status, provider_failures, max_cost_usd, max_tokens INTO job;
+    RETURNING status, provider_failures, spent_usd, spent_tokens, max_cost_usd, max_tokens INTO job;
 
-    IF job.status IN ('pending', 'running')
-       AND (job.provider_failures >= 3 OR job.max_cost_usd IS NOT NULL OR job.max_tokens IS NOT NULL
-            OR EXISTS (SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
-                        WHERE rj.model_id = NEW.model_id AND rj.prompt_id = NEW.prompt_id
-                          AND r.dataset_id = job_dataset_id AND r.canceled_at IS NULL
-                          AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL))) THEN
-        PERFORM pause_stopped_jobs(ARRAY[NEW.model_id], ARRAY[NEW.prompt_id], ARRAY[job_dataset_id]);
+    IF NOT FOUND OR job.status NOT IN ('pending', 'running') THEN
+        RETURN NULL;
+    END IF;
+    IF job.provider_failures >= 3 THEN
+        stop := 'provider';
+    ELSIF over_budget(coalesce(job.spent_usd, 0), job.spent_tokens, job.max_cost_usd, job.max_tokens)
+          OR (EXISTS (SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
+                       WHERE rj.model_id = NEW.model_id AND rj.prompt_id = NEW.prompt_id
+                         AND r.dataset_id = job_dataset_id AND r.canceled_at IS NULL
+                         AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL))
+              AND budget_reached(NEW.model_id, NEW.prompt_id, job_dataset_id)) THEN
+        stop := 'budget';
+    END IF;
+    IF stop IS NOT NULL THEN
+        UPDATE modelpromptstatus
+           SET status         = 'paused',
+               paused_reason  = stop,
+               paused_message = CASE WHEN stop = 'provider' THEN paused_message
+                                     ELSE 'the budget is reached' END,
+               updated_at     = now()
+         WHERE model_id = NEW.model_id AND prompt_id = NEW.prompt_id AND dataset_id = job_dataset_id;
     END IF;
     RETURN NULL;
 END;
