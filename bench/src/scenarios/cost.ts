@@ -18,8 +18,9 @@ async function timedJob(
   modelId: number,
   promptId: number,
   rows: number,
+  cache = true,
 ): Promise<{ rate: number; key: JobKey }> {
-  const [key] = await ctx.api.launch(datasetId, [modelId], [promptId], undefined, { cache: true });
+  const [key] = await ctx.api.launch(datasetId, [modelId], [promptId], undefined, { cache });
   const launchedAt = Date.now();
   await waitUntilDone(ctx, key!, 600_000);
   const state = await jobState(ctx.stack.pool, key!);
@@ -34,9 +35,9 @@ async function timedJob(
 
 /**
  * C1: a job whose every request is in the response cache, at 100 ms provider latency,
- * ÷ the same job uncached, in the same run: 2 workers × 25 call the model for every row
- * of the first job (filling the cache), then a second prompt with the same text sends
- * exactly the same requests, all answered from the cache.
+ * ÷ the same job uncached, in the same run: after a warm-up job without the cache,
+ * 2 workers × 25 call the model for every row of a job with the cache on (filling it),
+ * then a second prompt with the same text sends exactly the same requests, all hits.
  */
 export async function c1CachedJob(ctx: BenchContext): Promise<void> {
   const rows = ctx.sizes.t2Rows;
@@ -46,6 +47,10 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
     const job = await prepareJob(ctx, 'c1', rows, server.url, PRICES);
     const twin = await ctx.api.createPrompt(`Reply with the answer only: {{content}}`);
     for (let i = 0; i < 2; i += 1) workers.push(await ctx.stack.startWorker(25, `worker ${i + 1}`));
+    // Warm the workers first (their first job pays for start-up), without the cache.
+    ctx.say(`C1: ${rows} rows at 100 ms, 2 workers × 25, without the cache (warm-up)`);
+    const warmUp = await ctx.api.createPrompt(`Without the cache: {{content}}`);
+    const plain = await timedJob(ctx, job.datasetId, job.modelId, warmUp, rows, false);
     ctx.say(`C1: ${rows} rows at 100 ms, 2 workers × 25, cache on and empty`);
     const uncached = await timedJob(ctx, job.datasetId, job.modelId, job.promptId, rows);
     // The answers are written to the cache in batches, within 100 ms of each call.
@@ -65,7 +70,11 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
     );
     const ratio = cached.rate / uncached.rate;
     ctx.figures.C1 = round(ratio, 2);
-    ctx.figures.C1_per_s = { cached: round(cached.rate, 0), uncached: round(uncached.rate, 1) };
+    ctx.figures.C1_per_s = {
+      cached: round(cached.rate, 0),
+      uncached: round(uncached.rate, 1),
+      without_cache: round(plain.rate, 1),
+    };
     ctx.figures.C1_hits = Number(hits[0]!.n);
     ctx.lines.push({
       id: 'C1',
