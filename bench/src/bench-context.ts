@@ -1,4 +1,5 @@
 import type { BenchStack } from './bench-stack.js';
+import type { ChildService } from './child-service.js';
 import type { EvalqApi } from './evalq-api.js';
 import type { BenchSizes } from './sizes.js';
 
@@ -15,6 +16,10 @@ export interface ResultLine {
 export interface BenchContext {
   stack: BenchStack;
   api: EvalqApi;
+  /** The API process every scenario drives (its peak RSS is reported at the end). */
+  apiProcess: ChildService;
+  /** The highest peak RSS of any worker so far (runJob keeps it), MB. */
+  peakRssMb: { workers: number };
   sizes: BenchSizes;
   /** Figures for the JSON line, by key (T1, T2, …, and extra keys). */
   figures: Record<string, unknown>;

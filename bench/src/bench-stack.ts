@@ -28,6 +28,24 @@ const FAKE_SERVER_MAIN = script('./fake-server-main.js');
 /** The benchmark's own PostgreSQL connections, so samples of pg_stat_activity can leave them out. */
 export const BENCH_APPLICATION_NAME = 'evalq-bench';
 export const SDK_LOOP_MAIN = script('./sdk-loop-main.js');
+export const RAW_LOOP_MAIN = script('./raw-loop-main.js');
+
+/** The fake server's counters (fake-server-main.ts): times in ms since the epoch. */
+export interface FakeServerStats {
+  requests: number;
+  /** Every answered request's time in flight, summed, ms. */
+  inFlightMs: number;
+  peakInFlight: number;
+  firstRequestAt: number | null;
+  firstAnswerAt: number | null;
+}
+
+/** A fake model server the benchmark started. */
+export interface BenchFakeServer {
+  url: string;
+  process: ChildService;
+  stats(): Promise<FakeServerStats>;
+}
 
 /**
  * Everything one benchmark run owns: a freshly migrated database of its own, a BullMQ
@@ -75,12 +93,17 @@ export class BenchStack {
   }
 
   /** The fake OpenAI-compatible server, in its own process, answering after `latencyMs`. */
-  async startFakeServer(latencyMs: number): Promise<{ url: string; process: ChildService }> {
+  async startFakeServer(latencyMs: number): Promise<BenchFakeServer> {
     const child = this.track(
       new ChildService('fake server', FAKE_SERVER_MAIN, { args: [String(latencyMs)] }),
     );
     const ready = await child.waitForLine((line) => typeof line.url === 'string');
-    return { url: ready.url as string, process: child };
+    const statsUrl = ready.statsUrl as string;
+    return {
+      url: ready.url as string,
+      process: child,
+      stats: async () => (await (await fetch(statsUrl)).json()) as FakeServerStats,
+    };
   }
 
   /** `evalq api` on a free port; resolves once /readyz answers 200. */

@@ -36,10 +36,18 @@ export interface JobRunOptions {
 export interface JobRunResult {
   /**
    * Predictions per second, from the launch's answer (the job seeded and enqueued) to
-   * the job observed `done`. Seeding is T4's subject; its time is `launchS`.
+   * the job read `done` (read every 10 ms). Seeding is T4's subject; its time is `launchS`.
    */
   rate: number;
   seconds: number;
+  /** The same rate up to the moment the last prediction was counted (the job's finished_at). */
+  rateToFinishedAt: number;
+  /**
+   * The fake server's average number of requests in flight over the run (its requests'
+   * time in flight ÷ the run's time), and that ÷ the allowed concurrency (workers × concurrency).
+   */
+  averageInFlight: number;
+  inFlightShare: number;
   /** How long POST /v1/jobs took (seeding the job's rows, enqueueing it), s. */
   launchS: number;
   /** Fraction of the machine's CPU time that was busy during the run (1 = every core, all the time). */
@@ -54,6 +62,9 @@ export interface JobRunResult {
   /** From the launch's answer to the job's first claim, and to its first stored prediction, ms. */
   firstClaimMs: number;
   firstPredictionMs: number;
+  /** From the launch's answer to the fake server's first request, and to its first answer, ms. */
+  firstCallMs: number;
+  firstAnswerMs: number;
   /** CPU per prediction, µs: the workers, the fake server, PostgreSQL, `otherPids`, and the rest of the machine (Redis, the API, the kernel). */
   cpuPerRowUs: { workers: number; fakeServer: number; postgres: number; rest: number } & Record<
     string,
@@ -76,22 +87,26 @@ export async function prepareJob(
   return { datasetId, modelId, promptId };
 }
 
-/** Polls the job's row until it is done; throws after `timeoutMs`. */
+/**
+ * Polls the job's row every `everyMs` until it reads done; resolves with when it did
+ * (ms since the epoch). Throws after `timeoutMs`.
+ */
 export async function waitUntilDone(
   ctx: BenchContext,
   key: JobKey,
   timeoutMs: number,
-): Promise<void> {
+  everyMs = 50,
+): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const state = await jobState(ctx.stack.pool, key);
-    if (state.status === 'done') return;
+    if (state.status === 'done') return Date.now();
     if (performance.now() > deadline) {
       throw new Error(
         `job ${JSON.stringify(key)} not done after ${timeoutMs} ms: ${JSON.stringify(state)}`,
       );
     }
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
@@ -149,12 +164,11 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
     );
     const launched = performance.now();
     const launchedAt = Date.now();
-    await waitUntilDone(ctx, key!, 600_000);
+    const doneAt = await waitUntilDone(ctx, key!, 600_000, 10);
     const cpuAfter = cpu();
-    // The end is when the trigger counted the last prediction (the job's finished_at),
-    // not when the benchmark's next poll happened to see it.
     const state = await jobState(ctx.stack.pool, key!);
-    const seconds = (state.finishedAt! - launchedAt) / 1000;
+    const seconds = (doneAt - launchedAt) / 1000;
+    const served = await server.stats();
     const launchS = (launched - started) / 1000;
     const xacts = (await committedTransactions(ctx.stack.pool)) - xactBefore;
     const span = await predictionSpan(ctx.stack.pool, key!);
@@ -169,19 +183,27 @@ export async function runJob(ctx: BenchContext, options: JobRunOptions): Promise
           `${stored.duplicated} duplicated, ${state.failed} failed`,
       );
     }
+    const workerPeakMb = workers.map((worker) => worker.peakRssMb());
+    ctx.peakRssMb.workers = Math.max(ctx.peakRssMb.workers, ...workerPeakMb);
+    const averageInFlight = served.inFlightMs / (doneAt - launchedAt);
     return {
       rate: options.rows / seconds,
       seconds,
+      rateToFinishedAt: options.rows / ((state.finishedAt! - launchedAt) / 1000),
+      averageInFlight,
+      inFlightShare: averageInFlight / (options.workers * options.concurrency),
       launchS,
       transactionsPerRow: xacts / options.rows,
       machineBusy:
         (cpuAfter.busy - cpuBefore.busy) /
         (((performance.now() - launched) / 1000) * cpus().length),
-      workerPeakMb: workers.map((worker) => worker.peakRssMb()),
+      workerPeakMb,
       startupS: (span.first - startedAt) / 1000,
       tailS: (state.finishedAt! - span.last) / 1000,
       firstClaimMs: firstClaim - launchedAt,
       firstPredictionMs: span.first - launchedAt,
+      firstCallMs: (served.firstRequestAt ?? Number.NaN) - launchedAt,
+      firstAnswerMs: (served.firstAnswerAt ?? Number.NaN) - launchedAt,
       cpuPerRowUs: {
         workers: perRow(cpuAfter.workerCpu, cpuBefore.workerCpu),
         fakeServer: perRow(cpuAfter.fakeCpu, cpuBefore.fakeCpu),

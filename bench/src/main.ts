@@ -4,8 +4,9 @@
  * (docs/performance.md). Starts its own fake model server, API
  * and workers against a database of its own; prints a table, then one JSON line.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { BenchContext } from './bench-context.js';
+import { round, type BenchContext } from './bench-context.js';
 import { insertRows } from './bench-queries.js';
 import { BenchStack } from './bench-stack.js';
 import { EvalqApi } from './evalq-api.js';
@@ -74,12 +75,15 @@ try {
   const ctx: BenchContext = {
     stack,
     api: new EvalqApi(api.url),
+    apiProcess: api.process,
+    peakRssMb: { workers: 0 },
     sizes: values.quick ? QUICK_SIZES : FULL_SIZES,
     figures: { mode: values.quick ? 'quick' : 'full' },
     lines: [],
     say,
   };
   ctx.figures.machine = await describeMachine(stack.pool);
+  ctx.figures.load_at_start = loadavg().map((load) => round(load, 2));
 
   if (selected.has('T1')) await t1ZeroLatency(ctx);
   if (selected.has('T2')) await t2LatencyEfficiency(ctx);
@@ -117,6 +121,18 @@ try {
     delete ctx.figures.T4;
   }
 
+  const apiMb = api.process.peakRssMb();
+  if (ctx.peakRssMb.workers > 0) {
+    ctx.figures.peak_rss_mb = { workers: round(ctx.peakRssMb.workers, 0), api: round(apiMb, 0) };
+    ctx.lines.push({
+      id: 'RSS',
+      scenario: "peak RSS of every worker and of the API over this run's scenarios",
+      measured: `workers ≤ ${round(ctx.peakRssMb.workers, 0)} MB, API ${round(apiMb, 0)} MB`,
+      target: '≤ 150 MB each',
+      met: ctx.peakRssMb.workers <= 150 && apiMb <= 150,
+    });
+  }
+  ctx.figures.load_at_end = loadavg().map((load) => round(load, 2));
   ctx.figures.seconds = Math.round((performance.now() - began) / 1000);
   ctx.lines.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   process.stdout.write(`\n${formatTable(ctx.lines)}\n\n`);

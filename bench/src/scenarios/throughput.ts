@@ -1,43 +1,32 @@
 import { round, type BenchContext } from '../bench-context.js';
-import { SDK_LOOP_MAIN } from '../bench-stack.js';
 import { runJob, type JobRunResult } from '../job-run.js';
+import { around } from '../reference-loops.js';
 
-/** The bare `openai` SDK loop (T1's reference) against a fresh 0 ms fake server: requests/s. */
-async function bareSdkRate(
-  ctx: BenchContext,
-  concurrency: number,
-  requests: number,
-): Promise<number> {
-  const server = await ctx.stack.startFakeServer(0);
-  try {
-    const loop = ctx.stack.startChild('openai SDK loop', SDK_LOOP_MAIN, [
-      server.url,
-      String(concurrency),
-      String(requests),
-    ]);
-    const result = await loop.waitForLine((line) => typeof line.rate === 'number', 600_000);
-    await ctx.stack.stop([loop]);
-    return result.rate as number;
-  } finally {
-    await ctx.stack.stop([server.process]);
-  }
+/** What a run's first calls and the fake server's concurrency looked like, for the JSON line. */
+function startAndConcurrency(run: JobRunResult): Record<string, number> {
+  return {
+    first_claim_ms: round(run.firstClaimMs, 0),
+    first_call_ms: round(run.firstCallMs, 0),
+    first_answer_ms: round(run.firstAnswerMs, 0),
+    first_prediction_stored_ms: round(run.firstPredictionMs, 0),
+    average_in_flight: round(run.averageInFlight, 1),
+    in_flight_share: round(run.inFlightShare, 3),
+  };
 }
 
 /**
- * T1: 0 ms latency, 2 workers × 32, against the bare SDK loop at concurrency 64. The
- * reference runs before and after evalq and the two are averaged, so a drift of the
- * shared machine during the scenario weighs on both sides alike.
+ * T1: 0 ms latency, 2 workers × 32 with the default assertion (equals), against the
+ * keep-alive HTTP loop and the bare `openai` SDK loop at concurrency 64, each measured
+ * before and after evalq and averaged.
  */
 export async function t1ZeroLatency(ctx: BenchContext): Promise<void> {
   const rows = ctx.sizes.t1Rows;
-  ctx.say(`T1: bare openai SDK loop, concurrency 64, ${rows} requests`);
-  const before = await bareSdkRate(ctx, 64, rows);
-  ctx.say(`T1: evalq, 2 workers × 32, ${rows} rows, 0 ms latency`);
-  const evalq = await runJob(ctx, { label: 't1', rows, workers: 2, concurrency: 32, latencyMs: 0 });
-  ctx.say('T1: bare openai SDK loop again');
-  const after = await bareSdkRate(ctx, 64, rows);
-  const reference = (before + after) / 2;
-  const ratio = evalq.rate / reference;
+  const { result: evalq, rates } = await around(ctx, 'T1', ['raw', 'sdk'], 0, 64, rows, () => {
+    ctx.say(`T1: evalq, 2 workers × 32, ${rows} rows, 0 ms latency`);
+    return runJob(ctx, { label: 't1', rows, workers: 2, concurrency: 32, latencyMs: 0 });
+  });
+  const ratio = evalq.rate / rates.raw;
+  const sdkRatio = evalq.rate / rates.sdk;
 
   ctx.say('T1: evalq, 1 worker × 32 (for the record)');
   const single = await runJob(ctx, {
@@ -48,33 +37,58 @@ export async function t1ZeroLatency(ctx: BenchContext): Promise<void> {
     latencyMs: 0,
   });
 
+  const workerUs = evalq.cpuPerRowUs.workers;
   ctx.figures.T1 = round(ratio, 3);
+  ctx.figures.T1_sdk_ratio = round(sdkRatio, 3);
   ctx.figures.T1_evalq_per_s = round(evalq.rate, 0);
-  ctx.figures.T1_sdk_loop_per_s = round(reference, 0);
+  ctx.figures.T1_raw_loop_per_s = round(rates.raw, 0);
+  ctx.figures.T1_sdk_loop_per_s = round(rates.sdk, 0);
   ctx.figures.T1_one_worker_per_s = round(single.rate, 0);
   ctx.figures.T1_cpu_us_per_row = {
     ...evalq.cpuPerRowUs,
     machine_busy: round(evalq.machineBusy, 2),
   };
+  ctx.figures.T1_one_worker_cpu_us_per_row = single.cpuPerRowUs.workers;
+  ctx.figures.T1_start = startAndConcurrency(evalq);
   ctx.lines.push({
     id: 'T1',
-    scenario: `0 ms, 2 workers × 32, ${rows} rows ÷ bare openai SDK loop (c=64)`,
-    measured: `${round(ratio, 2)} (${round(evalq.rate, 0)}/s ÷ ${round(reference, 0)}/s; 1 worker ${round(single.rate, 0)}/s)`,
-    target: '≥ 0.5',
-    met: ratio >= 0.5,
+    scenario: `0 ms, 2 workers × 32, ${rows} rows ÷ keep-alive HTTP loop (c=64); ÷ openai SDK loop`,
+    measured: `${round(ratio, 2)} (${round(evalq.rate, 0)}/s ÷ ${round(rates.raw, 0)}/s); SDK ${round(sdkRatio, 2)} (${round(rates.sdk, 0)}/s); 1 worker ${round(single.rate, 0)}/s`,
+    target: '≥ 0.4; ≥ 0.5',
+    met: ratio >= 0.4 && sdkRatio >= 0.5,
+  });
+  ctx.lines.push({
+    id: 'T1c',
+    scenario: '0 ms, T1: worker CPU per prediction, grading on (equals)',
+    measured: `${workerUs} µs (1 worker: ${single.cpuPerRowUs.workers} µs; PostgreSQL ${evalq.cpuPerRowUs.postgres} µs)`,
+    target: '≤ 400 µs',
+    met: workerUs <= 400,
   });
 }
 
-/** T2: 100 ms latency, 2 workers × 25: achieved ÷ ideal (50 ÷ 0.1 s = 500/s). */
+/**
+ * T2: 100 ms latency, 2 workers × 25 against the keep-alive HTTP loop at concurrency 50
+ * (before and after, averaged); also achieved ÷ the ideal 50 ÷ 0.1 s = 500/s, the fake
+ * server's average in flight ÷ 50, and the time from the launch's answer to the first
+ * prediction.
+ */
 export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
   const rows = ctx.sizes.t2Rows;
-  ctx.say(`T2: evalq, 2 workers × 25, ${rows} rows, 100 ms latency`);
-  const run = await runJob(ctx, { label: 't2', rows, workers: 2, concurrency: 25, latencyMs: 100 });
-  const ideal = 50 / 0.1;
+  const latencyMs = 100;
+  const { result: run, rates } = await around(ctx, 'T2', ['raw'], latencyMs, 50, rows, () => {
+    ctx.say(`T2: evalq, 2 workers × 25, ${rows} rows, 100 ms latency`);
+    return runJob(ctx, { label: 't2', rows, workers: 2, concurrency: 25, latencyMs });
+  });
+  const ideal = 50 / (latencyMs / 1000);
+  const ratio = run.rate / rates.raw;
   const efficiency = run.rate / ideal;
-  ctx.figures.T2 = round(efficiency, 3);
+  // The first prediction beyond the model's own latency: evalq's part of the wait.
+  const firstExtraMs = run.firstPredictionMs - latencyMs;
+  ctx.figures.T2 = round(ratio, 3);
+  ctx.figures.T2_of_ideal = round(efficiency, 3);
   ctx.figures.T2_per_s = round(run.rate, 1);
-  ctx.figures.T2_first_claim_ms = round(run.firstClaimMs, 0);
+  ctx.figures.T2_raw_loop_per_s = round(rates.raw, 1);
+  ctx.figures.T2_start = startAndConcurrency(run);
   ctx.figures.T2_transactions_per_row = round(run.transactionsPerRow, 3);
   ctx.figures.T2_cpu_us_per_row = { ...run.cpuPerRowUs, machine_busy: round(run.machineBusy, 2) };
   ctx.figures.T2_launch_startup_tail_s = [
@@ -85,10 +99,24 @@ export async function t2LatencyEfficiency(ctx: BenchContext): Promise<void> {
   ctx.figures.T2_including_launch = round(rows / (run.seconds + run.launchS) / ideal, 3);
   ctx.lines.push({
     id: 'T2',
-    scenario: `100 ms, 2 workers × 25, ${rows} rows: achieved ÷ ideal 500/s`,
-    measured: `${round(efficiency, 3)} (${round(run.rate, 1)}/s)`,
+    scenario: `100 ms, 2 workers × 25, ${rows} rows ÷ keep-alive HTTP loop (c=50); ÷ ideal 500/s`,
+    measured: `${round(ratio, 3)} (${round(run.rate, 1)}/s ÷ ${round(rates.raw, 1)}/s); ideal ${round(efficiency, 3)}`,
+    target: '≥ 0.95; ≥ 0.95',
+    met: ratio >= 0.95 && efficiency >= 0.95,
+  });
+  ctx.lines.push({
+    id: 'T2i',
+    scenario: "100 ms, T2: fake server's average in flight ÷ allowed 50",
+    measured: `${round(run.inFlightShare, 3)} (${round(run.averageInFlight, 1)} of 50)`,
     target: '≥ 0.95',
-    met: efficiency >= 0.95,
+    met: run.inFlightShare >= 0.95,
+  });
+  ctx.lines.push({
+    id: 'T2f',
+    scenario: "100 ms, T2: launch's answer → first prediction stored, beyond the model's 100 ms",
+    measured: `${round(firstExtraMs, 0)} ms (first claim ${round(run.firstClaimMs, 0)} ms, first call ${round(run.firstCallMs, 0)} ms, stored ${round(run.firstPredictionMs, 0)} ms)`,
+    target: '≤ 100 ms',
+    met: firstExtraMs <= 100,
   });
 }
 

@@ -54,6 +54,14 @@ export interface FakeModelServer {
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
   readonly peakInFlight: number;
+  /**
+   * The sum of every answered request's time in flight (arrival to answer), ms: divided
+   * by a span of time, the average number of requests in flight over it.
+   */
+  readonly inFlightMs: number;
+  /** When the first request arrived and the first answer was sent (ms since the epoch), if yet. */
+  readonly firstRequestAt: number | undefined;
+  readonly firstAnswerAt: number | undefined;
   configure(changes: Partial<FakeServerBehaviour>): void;
   /** Forgets recorded requests and counters. */
   reset(): void;
@@ -167,6 +175,9 @@ async function startFakeServer(
   let connectionCount = 0;
   let inFlight = 0;
   let peakInFlight = 0;
+  let inFlightMs = 0;
+  let firstRequestAt: number | undefined;
+  let firstAnswerAt: number | undefined;
 
   const connectionIds = new WeakMap<object, number>();
 
@@ -224,6 +235,9 @@ async function startFakeServer(
     }
     const send = (): void => {
       inFlight -= 1;
+      const answeredAt = performance.timeOrigin + performance.now();
+      inFlightMs += answeredAt - at;
+      firstAnswerAt ??= answeredAt;
       res.writeHead(status, headers);
       res.end(payload);
     };
@@ -233,6 +247,7 @@ async function startFakeServer(
 
   const server: Server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const at = performance.timeOrigin + performance.now();
+    firstRequestAt ??= at;
     inFlight += 1;
     if (inFlight > peakInFlight) peakInFlight = inFlight;
     const chunks: Buffer[] = [];
@@ -272,6 +287,15 @@ async function startFakeServer(
     get peakInFlight() {
       return peakInFlight;
     },
+    get inFlightMs() {
+      return inFlightMs;
+    },
+    get firstRequestAt() {
+      return firstRequestAt;
+    },
+    get firstAnswerAt() {
+      return firstAnswerAt;
+    },
     configure(changes) {
       Object.assign(behaviour, stripUndefined(changes));
       for (const key of ['retryAfterMs', 'retryAfterSeconds', 'failWith'] as const) {
@@ -283,6 +307,9 @@ async function startFakeServer(
       requestCount = 0;
       connectionCount = 0;
       peakInFlight = inFlight;
+      inFlightMs = 0;
+      firstRequestAt = undefined;
+      firstAnswerAt = undefined;
     },
     close() {
       return new Promise<void>((resolve) => {
