@@ -20,6 +20,9 @@ export interface JobDiscoveryOptions {
   log: Logger;
 }
 
+/** The longest start-up waits for the wake-ups to listen (PostgreSQL or Redis may be down). */
+const LISTEN_WAIT_MS = 2_000;
+
 /**
  * How a worker learns of jobs (docs/worker.md, "Discovery"):
  *  - its wake-ups (job-wakeups.ts): hints that a job was launched or got rows back;
@@ -39,10 +42,20 @@ export class JobDiscovery {
     this.#o = options;
   }
 
-  start(): void {
+  /**
+   * Starts the wake-ups and the first reconcile; settles once the wake-ups listen (so a
+   * launch right after start-up is heard at once), or after a bound when they cannot.
+   */
+  async start(): Promise<void> {
     if (this.#closing) return;
-    this.#o.wakeups.start((key, source) => this.hint(key, source));
+    const listening = this.#o.wakeups.start((key, source) => this.hint(key, source));
     this.reconcileNow('start');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      listening,
+      new Promise((resolve) => (timer = setTimeout(resolve, LISTEN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** A job may have rows to claim: add (or revive) it and wake the claim loop. */

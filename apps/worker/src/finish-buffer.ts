@@ -34,8 +34,8 @@ export interface FinishBufferOptions {
 const BACKLOG_BATCHES = 4;
 
 /**
- * Collects finished calls and stores them in batches: a batch goes when it is full or
- * its oldest result is `flushMs` old, one batch at a time (results arriving meanwhile
+ * Collects finished calls and stores them in batches: a batch goes when it is full,
+ * or `flushMs` after the previous write started (at once after a quiet spell), one batch at a time (results arriving meanwhile
  * make the next batch larger). Each batch is one `finishRows` statement, retried with
  * backoff on any database error until it succeeds; replaying a batch is harmless.
  */
@@ -43,7 +43,9 @@ export class FinishBuffer implements ResultSink {
   readonly #options: FinishBufferOptions;
   #queue: FinishedRow[] = [];
   #inFlight = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** When the last write started (performance.now()); -Infinity before the first. */
+  #lastWriteAt = Number.NEGATIVE_INFINITY;
   #running: Promise<void> | undefined;
   /** At shutdown: give up on a failing batch after this time (epoch ms). */
   #giveUpAt = Number.POSITIVE_INFINITY;
@@ -84,15 +86,24 @@ export class FinishBuffer implements ResultSink {
     if (this.#running || this.#queue.length === 0) return; // a running write picks them up
     if (this.#queue.length >= this.#options.batchSize || this.#options.flushMs === 0) {
       this.#flush();
-    } else {
-      this.#timer ??= setTimeout(() => this.#flush(), this.#options.flushMs);
+      return;
     }
+    if (this.#timer) return;
+    // At most one write per flushMs: the first result after a quiet spell (a job's
+    // first answers) is written at once, with whatever else this turn of the event loop
+    // brings; results arriving steadily wait for the next step.
+    const wait = this.#lastWriteAt + this.#options.flushMs - performance.now();
+    this.#timer = wait <= 0 ? setImmediate(this.#flushSoon) : setTimeout(this.#flushSoon, wait);
   }
 
+  readonly #flushSoon = (): void => this.#flush();
+
   #flush(): void {
-    clearTimeout(this.#timer);
+    if (this.#timer && 'refresh' in this.#timer) clearTimeout(this.#timer);
+    else if (this.#timer) clearImmediate(this.#timer);
     this.#timer = undefined;
     if (this.#running || this.#queue.length === 0) return;
+    this.#lastWriteAt = performance.now();
     this.#running = this.#writeAll().finally(() => {
       this.#running = undefined;
       this.#schedule();

@@ -17,10 +17,11 @@ const CLOSE_TIMEOUT_MS = 5_000;
 const WARNING_INTERVAL_MS = 10_000;
 
 /**
- * Wake-ups without Redis (queue-less mode, docs/local-mode.md): one connection LISTENs on
+ * Wake-ups from PostgreSQL (queue-less mode, docs/local-mode.md, and next to the queue's
+ * when the worker connects to PostgreSQL directly): one connection LISTENs on
  * the channel PostgreSQL announces runnable jobs on, at commit, whoever made them
  * (migrations/0011_queueless_wakeups_and_call_limits.sql). A job is heard of within a
- * round trip of its launch. While the connection is down it reconnects with backoff;
+ * round trip of its launch's commit, before the API has answered. While the connection is down it reconnects with backoff;
  * announcements made meanwhile are lost, and the reconcile finds their jobs.
  */
 export class NotifyWakeups implements JobWakeups {
@@ -41,11 +42,12 @@ export class NotifyWakeups implements JobWakeups {
     this.#o = options;
   }
 
-  start(hint: JobHint): void {
+  start(hint: JobHint): Promise<void> {
     this.#hint = hint;
-    void this.#connect();
+    return this.#connect();
   }
 
+  /** Resolves once listening, or when this attempt failed (a retry is scheduled). */
   async #connect(): Promise<void> {
     if (this.#closed) return;
     const client = new pg.Client({

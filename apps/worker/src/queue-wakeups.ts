@@ -14,6 +14,8 @@ export interface QueueWakeupsOptions {
 
 /** How long closing the BullMQ connections may take before they are left behind. */
 const CLOSE_TIMEOUT_MS = 5_000;
+/** How long start-up waits for the connections (Redis may be down: hints are optional). */
+const READY_TIMEOUT_MS = 2_000;
 
 /**
  * Wake-ups from the BullMQ queue: it consumes `run-job` messages, and follows the
@@ -37,8 +39,8 @@ export class QueueWakeups implements JobWakeups {
     this.#o = options;
   }
 
-  start(hint: JobHint): void {
-    if (this.#closing) return;
+  start(hint: JobHint): Promise<void> {
+    if (this.#closing) return Promise.resolve();
     const { redisUrl, queuePrefix, workerId } = this.#o;
     const connection = (role: string) => ({
       url: redisUrl,
@@ -65,6 +67,15 @@ export class QueueWakeups implements JobWakeups {
     this.#events.on('added', onEvent);
     this.#events.on('waiting', onEvent);
     this.#events.on('error', (error) => this.#redisTrouble(error));
+    // Connected (the events are read from then on); Redis being down must not hold start-up.
+    return withTimeout(
+      Promise.all([this.#consumer.waitUntilReady(), this.#events.waitUntilReady()]),
+      READY_TIMEOUT_MS,
+      () => new Error('timeout'),
+    ).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import { createDb, createPool } from '@evalq/db';
 import type { Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
+import { BothWakeups } from './both-wakeups.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { WorkerConfig } from './config.js';
 import { JobDiscovery } from './discovery.js';
@@ -118,19 +119,24 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
   const limits: CallLimits = redis
     ? new RedisCallLimits(redis, config.queuePrefix, log, { onWait })
     : new PostgresCallLimits(db, log, { onWait });
+  // Queue-less: PostgreSQL's announcements. With Redis: the queue's events, and the
+  // announcements too when the worker reaches PostgreSQL directly (heard at the launch's
+  // commit, before the API answers); behind a transaction pooler a LISTEN connection per
+  // worker would cost the fleet its connection budget, so the queue alone wakes it.
+  const notifyWakeups = () =>
+    new NotifyWakeups({ databaseUrl: config.databaseDirectUrl, workerId: config.workerId, log });
   const sourceWakeups: JobWakeups =
     config.redisUrl === undefined
-      ? new NotifyWakeups({
-          databaseUrl: config.databaseDirectUrl,
-          workerId: config.workerId,
-          log,
-        })
-      : new QueueWakeups({
-          redisUrl: config.redisUrl,
-          queuePrefix: config.queuePrefix,
-          workerId: config.workerId,
-          log,
-        });
+      ? notifyWakeups()
+      : new BothWakeups([
+          new QueueWakeups({
+            redisUrl: config.redisUrl,
+            queuePrefix: config.queuePrefix,
+            workerId: config.workerId,
+            log,
+          }),
+          ...(config.databasePooled ? [] : [notifyWakeups()]),
+        ]);
   // A hint (a launch, a regrade request) also wakes the regrade loop.
   const regradeWake = new WakeSignal();
   const wakeups: JobWakeups = {

@@ -53,9 +53,11 @@ describe.each(QUEUE_MODES)('with wake-ups and limits through %s', (queue) => {
       await expectExactlyOnce(bed.t, key, 200);
       for (const worker of [q1, q2]) {
         const record = await worker.waitForLog(discoveredBy(key), 1000);
-        expect(queue === 'redis' ? ['queue message', 'queue event'] : ['announcement']).toContain(
-          record.source,
-        );
+        // With Redis both are heard; PostgreSQL's announcement (at the launch's commit)
+        // usually first.
+        expect(
+          queue === 'redis' ? ['queue message', 'queue event', 'announcement'] : ['announcement'],
+        ).toContain(record.source);
       }
       for (const worker of [q1, q2]) expect(await worker.stop()).toEqual({ code: 0, signal: null });
     });
@@ -69,8 +71,27 @@ describe.each(QUEUE_MODES)('with wake-ups and limits through %s', (queue) => {
       await launchJob(bed.t, key, undefined);
       await waitForJobDone(bed.t, key, 8_000, () => worker.describe());
       await expectExactlyOnce(bed.t, key, 50);
-      // Without a queue, PostgreSQL announces whatever inserted the job; with one, the
-      // reconcile finds it.
+      // PostgreSQL announces whatever inserted the job, to every worker that reaches it
+      // directly (with or without a queue).
+      expect((await worker.waitForLog(discoveredBy(key), 1000)).source).toBe('announcement');
+      expect(await worker.stop()).toEqual({ code: 0, signal: null });
+    });
+
+    it('behind a transaction pooler, finds a job inserted by plain SQL all the same', async () => {
+      // DATABASE_DIRECT_URL says DATABASE_URL is a pooler. Queue-less, the worker LISTENs
+      // on the direct URL; with Redis it opens no such connection (the fleet's connection
+      // budget), so the reconcile finds the job.
+      const worker = await bed.startWorker('pooled', {
+        RECONCILE_INTERVAL_MS: 5_000,
+        DATABASE_DIRECT_URL: bed.t.url,
+      });
+      if (queue === 'postgres') {
+        await worker.waitForLog((r) => r.msg === 'listening for job announcements');
+      }
+      const key = await newJob(50);
+      await launchJob(bed.t, key, undefined);
+      await waitForJobDone(bed.t, key, 8_000, () => worker.describe());
+      await expectExactlyOnce(bed.t, key, 50);
       expect((await worker.waitForLog(discoveredBy(key), 1000)).source).toBe(
         queue === 'redis' ? 'reconcile' : 'announcement',
       );
