@@ -7,7 +7,7 @@ import {
   type Logger,
 } from '@evalq/core';
 import { createDb, createPool } from '@evalq/db';
-import type { Environment } from '@evalq/providers';
+import { warmUpModelClients, type Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
 import { BothWakeups } from './both-wakeups.js';
 import { ClaimLoop } from './claim-loop.js';
@@ -271,6 +271,14 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
           );
         }
       },
+    },
+    // Before the first job, not during it (the first calls would wait for it).
+    {
+      name: 'model clients: warm up',
+      run: () =>
+        warmUpModelClients().catch((error: unknown) =>
+          log.warn({ err: errorSummary(error) }, 'warming up the model clients failed'),
+        ),
     },
     { name: 'discovery', run: () => discovery.start() },
     { name: 'lease keeper', run: () => leases.start() },

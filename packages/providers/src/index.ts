@@ -24,3 +24,4 @@ export * from './template/row-variables.js';
 export * from './template/template-error.js';
 export * from './call-cost.js';
 export * from './cache-key.js';
+export { warmUpModelClients } from './warm-up.js';

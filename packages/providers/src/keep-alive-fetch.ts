@@ -25,6 +25,14 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * streamed request body, a Request object) goes to the built-in fetch.
  */
 export function createKeepAliveFetch(options: { maxSockets?: number } = {}): FetchFunction {
+  return createClosableKeepAliveFetch(options).fetch;
+}
+
+/** The same fetch, and a way to close its idle connections (a throwaway pool). */
+export function createClosableKeepAliveFetch(options: { maxSockets?: number } = {}): {
+  fetch: FetchFunction;
+  close: () => void;
+} {
   const agentOptions = {
     keepAlive: true,
     keepAliveMsecs: 1_000,
@@ -34,7 +42,16 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): Fet
   const httpAgent = new HttpAgent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
 
-  return function keepAliveFetch(input, init = {}) {
+  const close = (): void => {
+    httpAgent.destroy();
+    httpsAgent.destroy();
+  };
+  return { fetch: keepAliveFetch, close };
+
+  function keepAliveFetch(
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> {
     const body = init.body;
     const simpleBody =
       body === undefined ||
@@ -85,7 +102,7 @@ export function createKeepAliveFetch(options: { maxSockets?: number } = {}): Fet
       req.on('error', fail);
       req.end(payload);
     });
-  };
+  }
 }
 
 async function toResponse(res: IncomingMessage, raw: Buffer): Promise<Response> {
