@@ -19,7 +19,8 @@ export async function callModelWithCache(
   model: ModelContext,
   request: Omit<CompletionRequest, 'timeoutMs' | 'signal'>,
   deps: ModelCallDeps & { cache?: ResponseCache | undefined },
-  log: Logger,
+  /** The call's logger, built only when something is logged. */
+  log: () => Logger,
   firstPermit: Grant,
   useCache: boolean,
 ): Promise<CachedCallResult> {

@@ -22,7 +22,7 @@ export function createJudgeCall(
       model,
       { messages: [{ role: 'user', content: prompt }] },
       deps,
-      log,
+      () => log,
     );
     if (result.kind === 'abandoned') throw new Error('the call was abandoned: the worker stopped');
     if (result.kind === 'failed') throw new Error(result.error);

@@ -37,7 +37,8 @@ export async function callModel(
   model: ModelContext,
   request: Omit<CompletionRequest, 'timeoutMs' | 'signal'>,
   deps: ModelCallDeps,
-  log: Logger,
+  /** The call's logger, built only when something is logged (most calls log nothing). */
+  log: () => Logger,
   firstPermit?: Grant,
 ): Promise<ModelCallResult> {
   const modelLabel = String(model.modelId);
@@ -97,7 +98,7 @@ export async function callModel(
     deps.metrics.errors.inc({ model_id: modelLabel, kind: error.kind });
 
     if (!error.retryable || call > model.settings.maxRetries) {
-      log.warn(
+      log().warn(
         {
           model_id: model.modelId,
           kind: error.kind,
@@ -122,7 +123,7 @@ export async function callModel(
       maxMs: deps.retryMaxDelayMs,
       retryAfterMs: error.retryAfterMs,
     });
-    log.debug(
+    log().debug(
       { model_id: model.modelId, kind: error.kind, call, delayMs: Math.round(delay) },
       'call failed, retrying',
     );

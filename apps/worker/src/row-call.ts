@@ -30,8 +30,8 @@ export type RowOutcome =
   | { kind: 'abandoned' };
 
 export interface RowCallDeps extends ModelCallDeps {
-  /** Calls judge models for llm-judge assertions (judge-call.ts). */
-  judge: JudgeCall;
+  /** Calls judge models for llm-judge assertions (judge-call.ts), logging to `log`. */
+  judge: (log: Logger) => JudgeCall;
   /** The response cache, for jobs launched with it (response-cache.ts). */
   cache?: ResponseCache | undefined;
 }
@@ -64,7 +64,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
           sampling: prompt.sampling,
         },
         deps,
-        work.log.child({ row_id: work.claim.row_id }),
+        () => work.log.child({ row_id: work.claim.row_id }),
         work.firstPermit,
         work.context.cache,
       )
@@ -113,7 +113,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
       variables: work.row.input,
       latency_s: outcome.seconds,
     },
-    deps.judge,
+    grading.compiled?.needsJudge ? deps.judge(work.log) : NO_JUDGE,
   );
   return {
     kind: 'finished',
@@ -130,6 +130,9 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     },
   };
 }
+
+/** For assertions without a judge (gradeOutput never calls it). */
+const NO_JUDGE: JudgeCall = () => Promise.reject(new Error('these assertions have no judge'));
 
 /** A row whose prompt cannot be rendered fails without a call, like a model that cannot be called. */
 function unrenderable(work: RowWork, deps: RowCallDeps, problem: string): ModelCallResult {

@@ -33,7 +33,7 @@ import { createJudgeCall } from './judge-call.js';
 import type { ModelCallDeps } from './model-call.js';
 import { RegradeLoop } from './regrade-loop.js';
 import { ResponseCache } from './response-cache.js';
-import { callRow } from './row-call.js';
+import { callRow, type RowCallDeps } from './row-call.js';
 import { RowDispatcher } from './row-dispatcher.js';
 import { WakeSignal } from './wake-signal.js';
 
@@ -174,15 +174,25 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
   });
   const judgeModel = (modelId: number) => catalog.model(modelId);
   const responseCache = new ResponseCache(db, log);
+  // The dispatcher passes the same signal to every call: its dependencies are built once.
+  const rowDeps = new WeakMap<AbortSignal, RowCallDeps>();
+  const rowDepsFor = (signal: AbortSignal): RowCallDeps => {
+    let deps = rowDeps.get(signal);
+    if (!deps) {
+      const modelDeps = callDeps(signal);
+      deps = {
+        ...modelDeps,
+        judge: (log) => createJudgeCall(judgeModel, modelDeps, log),
+        cache: responseCache,
+      };
+      rowDeps.set(signal, deps);
+    }
+    return deps;
+  };
   const dispatcher = new RowDispatcher({
     concurrency: config.concurrency,
     prefetch: config.prefetch,
-    callRow: (work, signal) =>
-      callRow(work, {
-        ...callDeps(signal),
-        judge: createJudgeCall(judgeModel, callDeps(signal), work.log),
-        cache: responseCache,
-      }),
+    callRow: (work, signal) => callRow(work, rowDepsFor(signal)),
     results: finish,
     held,
     limits,

@@ -67,12 +67,14 @@ export function createClosableKeepAliveFetch(options: { maxSockets?: number } = 
 
     return new Promise<Response>((resolve, reject) => {
       const headers = plainHeaders(init.headers);
-      let payload: Buffer | undefined;
-      if (typeof body === 'string') payload = Buffer.from(body, 'utf8');
+      // A string body stays a string: node:http then sends the head and the body in one
+      // write (a Buffer goes as a second chunk of a writev).
+      let payload: Buffer | string | undefined;
+      if (typeof body === 'string') payload = body;
       else if (body instanceof Uint8Array)
         payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       else if (body instanceof ArrayBuffer) payload = Buffer.from(body);
-      if (payload) headers['content-length'] = String(payload.byteLength);
+      if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
 
       const secure = url.protocol === 'https:';
       const send = secure ? httpsRequest : httpRequest;
