@@ -94,12 +94,11 @@ export class JobCatalog {
     if (this.#stale.delete(job.model_id)) await this.refreshModels([job.model_id]);
     const cached = this.cached(job);
     if (cached) return cached;
-    // In parallel: a new job's first claim waits for all three.
-    await Promise.all([
-      this.#models.has(job.model_id) ? undefined : this.refreshModels([job.model_id]),
-      this.#prompts.has(job.prompt_id) ? undefined : this.loadPrompts([job.prompt_id]),
-      this.#gradings.has(formatJobKey(job)) ? undefined : this.refreshGradings([job]),
-    ]);
+    // One after the other, on one connection: in parallel they would each need a
+    // connection of the pool, and opening one costs more than the queries (measured).
+    if (!this.#models.has(job.model_id)) await this.refreshModels([job.model_id]);
+    if (!this.#prompts.has(job.prompt_id)) await this.loadPrompts([job.prompt_id]);
+    if (!this.#gradings.has(formatJobKey(job))) await this.refreshGradings([job]);
     return this.cached(job);
   }
 
