@@ -196,9 +196,10 @@ describe('evalq demo', () => {
     );
     expect(share!.n).toBe(1);
 
-    // The mock models are priced: the demo prints each candidate's cost, which is the
-    // tokens its calls reported at its prices (docs/cost.md), as computed here.
-    expect(run.stdout).toContain('Cost per candidate:');
+    // The mock models are priced: the leaderboard shows each candidate's cost, which is
+    // the tokens its calls reported at its prices (docs/cost.md), as computed here.
+    expect(run.stdout).toMatch(/TOKENS IN\/OUT\s+COST\s+COST\/PASS/);
+    expect(run.stdout).toMatch(/\nCost: \$[\d.]+, \$[\d.]+ per passed row; [\d,]+ tokens/);
     const spend = await t.query<{
       name: string;
       prompt_id: number;
@@ -219,9 +220,11 @@ describe('evalq demo', () => {
         (job.tokens_in * prices.price_in_per_mtok + job.tokens_out * prices.price_out_per_mtok) /
         1e6;
       expect(job.spent_usd).toBeCloseTo(expected, 12);
-      // One line per candidate: its model (and prompt version), its cost.
+      // Its leaderboard line: its model, prompt version, …, its cost and cost per pass.
       expect(run.stdout).toMatch(
-        new RegExp(`\\n  ${job.name} .*: \\$${expected.toPrecision(3).replace('.', '\\.')}\\b`),
+        new RegExp(
+          `\\n\\d+\\s+\\d+ ${job.name}\\s+demo-grader@\\d+\\s+done .*\\$${expected.toPrecision(3).replace('.', '\\.')}\\s+\\$`,
+        ),
       );
     }
     expect(leftBehind()).toEqual([]);

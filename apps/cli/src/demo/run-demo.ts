@@ -16,7 +16,7 @@ import { candidateNames, promptLabel, type CandidateNames } from '../candidate-n
 import { formatComparison } from '../comparison-table.js';
 import { say, warn } from '../output.js';
 import { formatRunSummary } from '../run-summary-table.js';
-import { count, usd } from '../table.js';
+import { count } from '../table.js';
 import { watchRun } from '../watch-run.js';
 import {
   DEMO_ASSERTIONS,
@@ -354,8 +354,6 @@ async function showResults(
 ): Promise<void> {
   say('');
   if (run.summary) say(formatRunSummary(run.summary, names));
-  const costs = costPerCandidate(run.summary?.leaderboard ?? [], names);
-  if (costs) say(costs);
   const [first, second] = run.summary?.leaderboard ?? [];
   if (first && second) {
     const comparison = await guard(
@@ -434,23 +432,4 @@ function localTimestamp(date: Date): string {
     `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
     `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`
   );
-}
-
-/** What each candidate cost, and per passed row (priced models only). */
-function costPerCandidate(
-  entries: NonNullable<Run['summary']>['leaderboard'],
-  names: CandidateNames,
-): string {
-  const priced = entries.filter((entry) => entry.cost_usd !== null);
-  if (priced.length === 0) return '';
-  return [
-    'Cost per candidate:',
-    ...priced.map(
-      (entry) =>
-        `  ${names.candidate(entry)}: ${usd(entry.cost_usd)}` +
-        (entry.cost_per_pass_usd === null
-          ? ''
-          : ` (${usd(entry.cost_per_pass_usd)} per passed row)`),
-    ),
-  ].join('\n');
 }
