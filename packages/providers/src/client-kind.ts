@@ -28,3 +28,23 @@ export function resolveClientKind(model: { library: string; source: string }): C
     ],
   );
 }
+
+/**
+ * The checks of a model definition that span its fields: a client must run it, and
+ * batch dispatch needs the openai client (the only one with a Batch API).
+ */
+export function checkModelDefinition(model: {
+  library: string;
+  source: string;
+  config?: { dispatch?: string | undefined } | null | undefined;
+}): ClientKind {
+  const kind = resolveClientKind(model);
+  if (model.config?.dispatch === 'batch' && kind !== 'openai') {
+    throw new ValidationError(
+      `config.dispatch "batch" needs the openai client, and this model runs on ${kind}: ` +
+        'remove dispatch or set library to openai',
+      [{ path: 'config.dispatch', message: `"batch" needs library openai, not ${kind}` }],
+    );
+  }
+  return kind;
+}

@@ -25,3 +25,8 @@ export * from './template/template-error.js';
 export * from './call-cost.js';
 export * from './cache-key.js';
 export { warmUpModelClients } from './warm-up.js';
+export * from './batch-client.js';
+export {
+  createOpenAIBatchClient,
+  type OpenAIBatchClientOptions,
+} from './clients/openai-batch-client.js';

@@ -42,6 +42,17 @@ export const modelConfigSchema = z.strictObject({
     .min(0, 'must be a non-negative number of USD per million completion tokens')
     .max(1_000_000)
     .optional(),
+  /** `batch`: through the provider's Batch API (docs/batch.md); openai models only. */
+  dispatch: z.enum(['online', 'batch']).optional(),
+  /** Requests per batch file; the provider's limit is the most. */
+  batch_max_requests: z.number().int().min(1).max(50_000).optional(),
+  /** Bytes per batch file; the provider's limit is the most. */
+  batch_max_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(200 * 1024 * 1024)
+    .optional(),
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
@@ -50,4 +61,7 @@ export type ModelConfig = z.output<typeof modelConfigSchema>;
 export const MODEL_CONFIG_DEFAULTS = Object.freeze({
   timeout_ms: 60 * SECOND,
   max_retries: 3,
+  // OpenAI's limits per batch input file.
+  batch_max_requests: 50_000,
+  batch_max_bytes: 200 * 1024 * 1024,
 });

@@ -1,13 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { seededRandom } from '@evalq/core';
+import {
+  createFakeBatchApi,
+  DEFAULT_BATCH_BEHAVIOUR,
+  type FakeBatch,
+  type FakeBatchBehaviour,
+  type FakeFile,
+} from './fake-batch-api.js';
 
 /**
  * How a fake model server behaves; every field can be changed while it runs with
  * `configure`. Failures are drawn per request from a seeded generator, so a run is
  * repeatable given the same request order.
  */
-export interface FakeServerBehaviour {
+export interface FakeServerBehaviour extends FakeBatchBehaviour {
   /** Delay before each answer (errors included), in ms. */
   latencyMs: number;
   /** Fraction of requests answered 500. */
@@ -62,6 +69,10 @@ export interface FakeModelServer {
   /** When the first request arrived and the first answer was sent (ms since the epoch), if yet. */
   readonly firstRequestAt: number | undefined;
   readonly firstAnswerAt: number | undefined;
+  /** Files uploaded to (and written by) the Batch API (fake-batch-api.ts; OpenAI flavour). */
+  readonly files: readonly FakeFile[];
+  /** Batches created through the Batch API, with their status. */
+  readonly batches: readonly FakeBatch[];
   configure(changes: Partial<FakeServerBehaviour>): void;
   /** Forgets recorded requests and counters. */
   reset(): void;
@@ -76,6 +87,8 @@ export type FakeServerOptions = Partial<FakeServerBehaviour> & {
 };
 
 interface Flavour {
+  /** Whether it serves OpenAI's Files and Batch APIs too. */
+  batchApi: boolean;
   /** Answers for this path, or undefined for a 404. */
   match(path: string): boolean;
   prompt(body: Record<string, unknown>): string;
@@ -85,6 +98,7 @@ interface Flavour {
 }
 
 const openAIFlavour: Flavour = {
+  batchApi: true,
   match: (path) => path === '/v1/chat/completions' || path === '/chat/completions',
   prompt(body) {
     const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
@@ -120,6 +134,7 @@ const openAIFlavour: Flavour = {
 };
 
 const ollamaFlavour: Flavour = {
+  batchApi: false,
   match: (path) => path === '/api/chat',
   prompt: (body) => openAIFlavour.prompt(body),
   success(model, promptTokens, text) {
@@ -167,6 +182,7 @@ async function startFakeServer(
     respond: (prompt) => prompt,
     promptTokens: countWords,
     record: true,
+    ...DEFAULT_BATCH_BEHAVIOUR,
     ...stripUndefined(options),
   };
   const random = seededRandom(options.seed ?? 1);
@@ -180,6 +196,18 @@ async function startFakeServer(
   let firstAnswerAt: number | undefined;
 
   const connectionIds = new WeakMap<object, number>();
+  const batchApi = createFakeBatchApi(
+    () => behaviour,
+    (body) => {
+      const model = typeof body.model === 'string' ? body.model : '';
+      const prompt = flavour.prompt(body);
+      const text = behaviour.respond(prompt, model);
+      return JSON.parse(flavour.success(model, behaviour.promptTokens(prompt), text)) as Record<
+        string,
+        unknown
+      >;
+    },
+  );
 
   function answer(req: IncomingMessage, res: ServerResponse, raw: string, at: number): void {
     let body: Record<string, unknown> = {};
@@ -252,7 +280,15 @@ async function startFakeServer(
     if (inFlight > peakInFlight) peakInFlight = inFlight;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8'), at));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (flavour.batchApi && batchApi.handles(req.url ?? '')) {
+        requestCount += 1;
+        void batchApi.answer(req, res, body).finally(() => (inFlight -= 1));
+        return;
+      }
+      answer(req, res, body.toString('utf8'), at);
+    });
   });
   let connectionsEver = 0;
   server.on('connection', (socket) => {
@@ -277,6 +313,12 @@ async function startFakeServer(
     },
     get requestCount() {
       return requestCount;
+    },
+    get files() {
+      return batchApi.files;
+    },
+    get batches() {
+      return batchApi.batches;
     },
     get connectionCount() {
       return connectionCount;
@@ -310,6 +352,7 @@ async function startFakeServer(
       inFlightMs = 0;
       firstRequestAt = undefined;
       firstAnswerAt = undefined;
+      batchApi.reset();
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -6,3 +6,4 @@ export * from './process-environment.js';
 export { redisUnavailable } from './test-services.js';
 export * from './pgbouncer.js';
 export * from './backend-sampler.js';
+export type { FakeBatch, FakeBatchBehaviour, FakeFile } from './fake-batch-api.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '@evalq/core';
 import { createModel, deleteModel, getModel, listModels, updateModel } from '@evalq/db';
-import { resolveClientKind } from '@evalq/providers';
+import { checkModelDefinition } from '@evalq/providers';
 import type { ApiContext } from '../context.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { presentModel } from '../presenters.js';
@@ -29,7 +29,7 @@ export function modelRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request, reply) => {
         const body = request.body;
-        resolveClientKind({ library: body.library ?? 'unknown', source: body.source });
+        checkModelDefinition({ ...body, library: body.library ?? 'unknown' });
         const created = await createModel(ctx.db, body);
         return reply.code(201).send(presentModel(created));
       },
@@ -87,7 +87,7 @@ export function modelRoutes(ctx: ApiContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const updated = await updateModel(ctx.db, request.params.model_id, request.body, (next) =>
-          resolveClientKind(next),
+          checkModelDefinition(next),
         );
         return presentModel(updated);
       },

@@ -1,11 +1,12 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { readApiKey, type Environment } from '../api-key.js';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type { Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
 import { errorFromStatus, rootMessage } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
 import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
+import { chatCompletionBody, openAISdkFor } from './openai-sdk.js';
 
 export interface OpenAIClientOptions {
   model: string;
@@ -24,51 +25,14 @@ export interface OpenAIClientOptions {
  */
 export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
   const { model, config, env } = options;
-  const fetch = options.fetch ?? sharedKeepAliveFetch();
-  // api.openai.com needs a key; a self-hosted compatible server usually does not.
-  const fallbackVariable = config.base_url === undefined ? 'OPENAI_API_KEY' : undefined;
-  // The SDK refuses to start without a key; a keyless compatible server gets a placeholder.
-  const KEYLESS = 'no-key';
-  let sdk: OpenAI | undefined;
-  let sdkKey: string | undefined;
-
-  function client(apiKey: string): OpenAI {
-    if (sdk === undefined || sdkKey !== apiKey) {
-      sdk = new OpenAI({
-        apiKey,
-        ...(config.base_url === undefined ? {} : { baseURL: config.base_url }),
-        maxRetries: 0,
-        timeout: config.timeout_ms ?? 60_000,
-        fetch,
-        // Never read OPENAI_BASE_URL/ORG/PROJECT from the environment behind the config's back.
-        organization: null,
-        project: null,
-        logLevel: 'off',
-      });
-      sdkKey = apiKey;
-    }
-    return sdk;
-  }
+  const sdk = openAISdkFor(config, env, options.fetch ?? sharedKeepAliveFetch());
 
   return {
     kind: 'openai',
     model,
     async complete(request: CompletionRequest): Promise<Completion> {
-      const apiKey = readApiKey(env, config.api_key_env, fallbackVariable) ?? KEYLESS;
-      const openai = client(apiKey);
-      const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
-        model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-      };
-      const temperature = request.sampling?.temperature ?? config.temperature;
-      const maxTokens = request.sampling?.max_tokens ?? config.max_tokens;
-      if (temperature !== undefined) body.temperature = temperature;
-      if (maxTokens !== undefined) {
-        // OpenAI's current models take max_completion_tokens; compatible servers widely
-        // understand only the older max_tokens.
-        if (config.base_url === undefined) body.max_completion_tokens = maxTokens;
-        else body.max_tokens = maxTokens;
-      }
+      const openai = sdk();
+      const body = chatCompletionBody(model, config, request);
       const completion = await callWithDeadline(
         request.timeoutMs,
         request.signal,
@@ -98,7 +62,7 @@ export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
   };
 }
 
-function classifyOpenAIError(thrown: unknown): ProviderError | undefined {
+export function classifyOpenAIError(thrown: unknown): ProviderError | undefined {
   if (thrown instanceof APIConnectionTimeoutError) {
     return new ProviderError('timeout', 'the request timed out', { cause: thrown });
   }

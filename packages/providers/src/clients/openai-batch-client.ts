@@ -1,0 +1,101 @@
+import { toFile, type OpenAI } from 'openai';
+import type { Environment } from '../api-key.js';
+import type { BatchClient, ProviderBatch } from '../batch-client.js';
+import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
+import type { ModelConfig } from '../model-config.js';
+import { ProviderError } from '../provider-error.js';
+import { classifyOpenAIError } from './openai-client.js';
+import { chatCompletionBody, openAISdkFor } from './openai-sdk.js';
+
+export interface OpenAIBatchClientOptions {
+  model: string;
+  config: ModelConfig;
+  env: Environment;
+  fetch?: FetchFunction;
+}
+
+const ENDPOINT = '/v1/chat/completions';
+
+/** OpenAI's Files and Batch APIs through the official SDK, for one model's config. */
+export function createOpenAIBatchClient(options: OpenAIBatchClientOptions): BatchClient {
+  const { model, config } = options;
+  const sdk = openAISdkFor(config, options.env, options.fetch ?? sharedKeepAliveFetch());
+
+  async function call<T>(run: (openai: OpenAI) => Promise<T>): Promise<T> {
+    try {
+      return await run(sdk());
+    } catch (thrown) {
+      throw (
+        classifyOpenAIError(thrown) ??
+        new ProviderError('invalid_response', (thrown as Error).message, { cause: thrown })
+      );
+    }
+  }
+
+  return {
+    requestLine(customId, request) {
+      return JSON.stringify({
+        custom_id: customId,
+        method: 'POST',
+        url: ENDPOINT,
+        body: chatCompletionBody(model, config, request),
+      });
+    },
+    uploadFile: (filename, content) =>
+      call(async (openai) => {
+        const file = await openai.files.create({
+          file: await toFile(Buffer.from(content, 'utf8'), filename),
+          purpose: 'batch',
+        });
+        return file.id;
+      }),
+    findFile: (filename, sinceSeconds) =>
+      call(async (openai) => {
+        for await (const file of openai.files.list({ purpose: 'batch', order: 'desc' })) {
+          if (file.created_at < sinceSeconds) return undefined;
+          if (file.filename === filename) return file.id;
+        }
+        return undefined;
+      }),
+    createBatch: (inputFileId, metadata) =>
+      call(async (openai) =>
+        toProviderBatch(
+          await openai.batches.create({
+            input_file_id: inputFileId,
+            endpoint: ENDPOINT,
+            completion_window: '24h',
+            metadata,
+          }),
+        ),
+      ),
+    findBatch: (key, value, sinceSeconds) =>
+      call(async (openai) => {
+        for await (const batch of openai.batches.list({ limit: 100 })) {
+          if (batch.created_at < sinceSeconds) return undefined;
+          if (batch.metadata?.[key] === value) return toProviderBatch(batch);
+        }
+        return undefined;
+      }),
+    retrieveBatch: (batchId) =>
+      call(async (openai) => toProviderBatch(await openai.batches.retrieve(batchId))),
+    cancelBatch: (batchId) =>
+      call(async (openai) => toProviderBatch(await openai.batches.cancel(batchId))),
+    fileContent: (fileId) => call(async (openai) => (await openai.files.content(fileId)).text()),
+  };
+}
+
+function toProviderBatch(batch: OpenAI.Batches.Batch): ProviderBatch {
+  return {
+    id: batch.id,
+    status: batch.status,
+    inputFileId: batch.input_file_id,
+    outputFileId: batch.output_file_id ?? null,
+    errorFileId: batch.error_file_id ?? null,
+    counts: {
+      total: batch.request_counts?.total ?? 0,
+      completed: batch.request_counts?.completed ?? 0,
+      failed: batch.request_counts?.failed ?? 0,
+    },
+    metadata: { ...(batch.metadata ?? {}) },
+  };
+}
