@@ -116,6 +116,11 @@ export class ClaimLoop {
       return;
     }
     const { model } = context;
+    // Rows of a batch-dispatch model go through provider batches (batch/batch-loop.ts).
+    if (model.batch) {
+      rotation.markExhausted(entry);
+      return;
+    }
     // A model with shared limits only claims what can start at once (its permits are
     // taken now). When its turn comes and every slot is taken, it keeps its turn: no
     // more rows are claimed ahead for other jobs until a slot frees, so a busy job

@@ -43,6 +43,8 @@ export const workerConfigEnv = workerEnv.extend({
   REGRADE_IDLE_MS: envInteger(10, 3_600_000).default(1_000),
   /** PostgreSQL connections this worker may open. */
   DATABASE_POOL_SIZE: envInteger(2, 200).default(10),
+  /** How often provider batches are polled and new ones assembled (docs/batch.md). */
+  BATCH_POLL_MS: envInteger(50, 3_600_000).default(30_000),
   /** Ollama server for models with source/library ollama and no config.base_url. */
   OLLAMA_HOST: z.string().min(1).optional(),
 });
@@ -82,6 +84,7 @@ export interface WorkerConfig {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   poolSize: number;
+  batchPollMs: number;
   ollamaHost: string | undefined;
 }
 
@@ -114,6 +117,7 @@ export function parseWorkerConfig(env: Record<string, string | undefined>): Read
     retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
     retryMaxDelayMs: e.RETRY_MAX_DELAY_MS,
     poolSize: e.DATABASE_POOL_SIZE,
+    batchPollMs: e.BATCH_POLL_MS,
     ollamaHost: e.OLLAMA_HOST,
   });
 }

@@ -9,10 +9,12 @@ import {
 } from '@evalq/db';
 import {
   callSettings,
+  createBatchClient,
   createModelClient,
   modelPrices,
   parseModelConfig,
   requestIdentity,
+  type BatchClient,
   type CallSettings,
   type Environment,
   type ModelClient,
@@ -30,6 +32,8 @@ export interface ModelContext {
   /** Undefined when the model cannot be called; `problem` says why, and its rows fail. */
   readonly client: ModelClient | undefined;
   readonly problem: string | undefined;
+  /** Its Batch API, when its rows go through batches (docs/batch.md). */
+  readonly batch: BatchClient | undefined;
   readonly settings: CallSettings;
   readonly limits: ModelLimits;
   readonly fingerprint: string;
@@ -181,6 +185,7 @@ export class JobCatalog {
   #build(model: ModelForWorker, fingerprint: string): ModelContext {
     let settings = callSettings({});
     let client: ModelClient | undefined;
+    let batch: BatchClient | undefined;
     let problem: string | undefined;
     let prices: ModelPrices | undefined;
     let identity: RequestIdentity | undefined;
@@ -190,6 +195,7 @@ export class JobCatalog {
       prices = modelPrices(config);
       client = createModelClient(model, this.#options);
       identity = requestIdentity(model, this.#options);
+      batch = createBatchClient(model, this.#options);
     } catch (error) {
       problem = coerceError(error).message;
     }
@@ -198,6 +204,7 @@ export class JobCatalog {
       name: model.name,
       client,
       problem,
+      batch,
       settings,
       limits: {
         maxConcurrency: settings.maxConcurrency,

@@ -56,7 +56,8 @@ export async function callModel(
 
   for (let call = 1; ; call += 1) {
     let permit: Grant;
-    if (call === 1 && firstPermit) {
+    // A first permit granting nothing (rows handed over by a provider batch) asks for one.
+    if (call === 1 && firstPermit && firstPermit.granted > 0) {
       permit = firstPermit;
     } else {
       try {

@@ -10,6 +10,7 @@ import { createDb, createPool } from '@evalq/db';
 import { warmUpModelClients, type Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
 import { BothWakeups } from './both-wakeups.js';
+import { BatchLoop } from './batch/batch-loop.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { WorkerConfig } from './config.js';
 import { JobDiscovery } from './discovery.js';
@@ -237,6 +238,21 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     requestReconcile: (reason) => discovery.requestReconcile(reason),
   });
 
+  // Rows of batch-dispatch models go through provider batches (docs/batch.md); the rows a
+  // batch hands back (error lines, an expired batch) are called online by the dispatcher.
+  const stopBatches = new AbortController();
+  const batches = new BatchLoop({
+    db,
+    workerId: config.workerId,
+    catalog,
+    judge: createJudgeCall(judgeModel, callDeps(stopBatches.signal), log),
+    callOnline: (works) => dispatcher.accept(works),
+    pollSeconds: config.batchPollMs / 1000,
+    pollMs: config.batchPollMs,
+    leaseSeconds: config.leaseSeconds,
+    log: log.child({ part: 'batches' }),
+  });
+
   const stopRegrading = new AbortController();
   const regrades = new RegradeLoop({
     db,
@@ -294,6 +310,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     { name: 'lease keeper', run: () => leases.start() },
     { name: 'claim loop', run: () => claims.start() },
     { name: 'regrade loop', run: () => regrades.start() },
+    { name: 'batch loop', run: () => batches.start() },
   ];
 
   // Set when the results start being stored: that and handing claims back share it.
@@ -302,6 +319,14 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     // Closing the queue connections may take a while: it runs during the next steps.
     { name: 'discovery: stop finding jobs', run: () => discovery.beginClose() },
     { name: 'claim loop', run: () => claims.stop() },
+    {
+      name: 'batch loop: finish the step in progress',
+      run: () => {
+        stopBatches.abort();
+        return batches.stop();
+      },
+      timeoutMs: config.shutdownGraceMs + 5 * SECOND,
+    },
     {
       name: 'regrade loop: finish the batch in progress',
       run: () => {

@@ -45,3 +45,4 @@ export * from './queries/prediction-grid.js';
 export * from './queries/budgets.js';
 export * from './queries/response-cache.js';
 export * from './queries/spend-stats.js';
+export * from './queries/provider-batches.js';

@@ -5,6 +5,8 @@ import { resolveClientKind } from './client-kind.js';
 import { createMockClient } from './clients/mock-client.js';
 import { createOllamaClient, DEFAULT_OLLAMA_HOST } from './clients/ollama-client.js';
 import { createOpenAIClient } from './clients/openai-client.js';
+import type { BatchClient } from './batch-client.js';
+import { createOpenAIBatchClient } from './clients/openai-batch-client.js';
 import type { ModelClient } from './model-client.js';
 import { MODEL_CONFIG_DEFAULTS, modelConfigSchema, type ModelConfig } from './model-config.js';
 
@@ -61,12 +63,29 @@ export function createModelClient(
   }
 }
 
+/**
+ * The model's Batch API client when its config asks for batch dispatch (docs/batch.md),
+ * else undefined. Only the openai client has one (checkModelDefinition refuses others).
+ */
+export function createBatchClient(
+  model: ModelDefinition,
+  options: ModelClientOptions,
+): BatchClient | undefined {
+  const config = parseModelConfig(model.config);
+  if (config.dispatch !== 'batch' || resolveClientKind(model) !== 'openai') return undefined;
+  return createOpenAIBatchClient({ model: model.name, config, env: options.env });
+}
+
 /** The settings a call runs with: the model's config over MODEL_CONFIG_DEFAULTS. */
 export interface CallSettings {
   timeoutMs: number;
   maxRetries: number;
   maxConcurrency: number | undefined;
   requestsPerMinute: number | undefined;
+  /** `batch`: the model's rows go through its Batch API (docs/batch.md). */
+  dispatch: 'online' | 'batch';
+  batchMaxRequests: number;
+  batchMaxBytes: number;
 }
 
 export function callSettings(config: ModelConfig): CallSettings {
@@ -75,6 +94,9 @@ export function callSettings(config: ModelConfig): CallSettings {
     maxRetries: config.max_retries ?? MODEL_CONFIG_DEFAULTS.max_retries,
     maxConcurrency: config.max_concurrency,
     requestsPerMinute: config.requests_per_minute,
+    dispatch: config.dispatch ?? 'online',
+    batchMaxRequests: config.batch_max_requests ?? MODEL_CONFIG_DEFAULTS.batch_max_requests,
+    batchMaxBytes: config.batch_max_bytes ?? MODEL_CONFIG_DEFAULTS.batch_max_bytes,
   };
 }
 

@@ -137,7 +137,8 @@ export interface ReclaimedJob extends JobKey {
  * in_progress_time is a `timestamp` without time zone stamped by the documented trigger
  * with CURRENT_TIMESTAMP in the session's zone; LOCALTIMESTAMP reads the same clock in
  * the same zone, so the comparison holds whatever zone the sessions run in (evalq's
- * pools set UTC, but a connection pooler may drop that setting).
+ * pools set UTC, but a connection pooler may drop that setting). Rows held by a provider
+ * batch (provider-batches.ts) have no heartbeat: their batch's own lease covers them.
  */
 export async function reclaimExpiredClaims(
   db: Kysely<Database>,
@@ -149,6 +150,7 @@ export async function reclaimExpiredClaims(
       SELECT row_id, model_id, prompt_id FROM predictionstatus
        WHERE status = 'in_progress'
          AND in_progress_time < LOCALTIMESTAMP - make_interval(secs => ${leaseSeconds})
+         AND coalesce(claimed_by, '') NOT LIKE 'provider-batch/%'
        ORDER BY in_progress_time
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import {
+  batchOwner,
+  finishRows,
+  type ClaimedRow,
+  type Database,
+  type FinishedRow,
+  type ProviderBatchRecord,
+} from '@evalq/db';
+import type { JudgeCall } from '@evalq/grading';
+import type { JobContext } from '../job-catalog.js';
+import { gradeOutput } from '../row-grading.js';
+import { readBatchResults } from './batch-output.js';
+
+/** Results stored per statement while ingesting. */
+const INGEST_CHUNK = 2_000;
+
+export interface IngestDeps {
+  db: Kysely<Database>;
+  judge: JudgeCall;
+}
+
+/**
+ * Stores each successful line of a batch's output as its row's prediction, graded as an
+ * online answer is, through the claim protocol's finish statement under the batch's
+ * owner: a line whose row the batch no longer holds (stored already by an earlier
+ * ingest, or the job cancelled) stores nothing, so ingesting again after a crash
+ * duplicates nothing. Error lines store nothing: their rows stay with the batch and go
+ * to online calls afterwards. Returns how many predictions were inserted.
+ */
+export async function ingestBatchOutput(
+  batch: ProviderBatchRecord,
+  rows: readonly ClaimedRow[],
+  output: string,
+  context: JobContext,
+  deps: IngestDeps,
+): Promise<number> {
+  const byRow = new Map<number, ClaimedRow>();
+  for (const row of rows) byRow.set(row.row_id, row);
+  const owner = batchOwner(batch.batch_key);
+  let inserted = 0;
+  let chunk: Promise<FinishedRow>[] = [];
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    const finished = await Promise.all(chunk);
+    chunk = [];
+    inserted += (await finishRows(deps.db, owner, finished)).inserted;
+  };
+  for (const line of readBatchResults(output)) {
+    const row = byRow.get(line.row_id);
+    if (!line.ok || !row || row.claim_attempt !== line.claim_attempt) continue;
+    byRow.delete(line.row_id);
+    chunk.push(finished(batch, row, line.completion, context, deps.judge));
+    if (chunk.length >= INGEST_CHUNK) await flush();
+  }
+  await flush();
+  return inserted;
+}
+
+async function finished(
+  batch: ProviderBatchRecord,
+  row: ClaimedRow,
+  completion: { text: string; promptTokens?: number; completionTokens?: number },
+  context: JobContext,
+  judge: JudgeCall,
+): Promise<FinishedRow> {
+  const variables = {
+    content: row.content,
+    expected: row.expected_prediction,
+    input: row.input ?? {},
+  };
+  const output = completion.text.includes('\u0000')
+    ? completion.text.replaceAll('\u0000', '')
+    : completion.text;
+  const verdict = await gradeOutput(
+    context.grading,
+    {
+      output,
+      expected: row.expected_prediction,
+      content: row.content,
+      variables: variables.input,
+      // A batch line has no latency of its own (docs/batch.md).
+      latency_s: 0,
+    },
+    judge,
+  );
+  return {
+    row_id: row.row_id,
+    model_id: batch.model_id,
+    prompt_id: batch.prompt_id,
+    claim_attempt: row.claim_attempt,
+    dataset_id: batch.dataset_id,
+    formatted_prompt: context.prompt.render(variables).formatted,
+    prediction: output,
+    prediction_time: 0,
+    status: 'success',
+    error: null,
+    attempts: 1,
+    prompt_tokens: completion.promptTokens ?? null,
+    completion_tokens: completion.completionTokens ?? null,
+    ...verdict,
+  };
+}
