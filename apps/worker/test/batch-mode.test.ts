@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobKey } from '@evalq/core';
 import { startFakeOpenAIServer } from '@evalq/testing';
 import {
@@ -22,7 +22,67 @@ const sum = (prompt: string): string => {
 
 const bed = useWorkerTestBed('batch-mode', async () => ({
   server: await startFakeOpenAIServer({ respond: sum }),
+  judge: await startFakeOpenAIServer({ respond: () => 'Correct' }),
 }));
+
+const QUIET = {
+  batchDelayMs: 200,
+  batchOutcome: 'completed',
+  batchLineFails: () => false,
+  uploadStallMs: 0,
+  uploadDelayMs: 0,
+  createDelayMs: 0,
+  latencyMs: 0,
+} as const;
+
+beforeEach(() => {
+  bed.servers.server.reset();
+  bed.servers.server.configure(QUIET);
+});
+
+afterEach(async () => {
+  // Each test's workers end with it, so the next test's batches are its own.
+  for (const worker of bed.workers.splice(0)) await worker.kill();
+});
+
+interface StoredBatch {
+  uid: string;
+  state: string;
+  provider_batch_id: string | null;
+  input_file_id: string | null;
+}
+
+const batchesOf = (key: JobKey) =>
+  bed.t.query<StoredBatch>(
+    `SELECT uid, state, provider_batch_id, input_file_id FROM provider_batches
+      WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3 ORDER BY batch_key`,
+    [key.model_id, key.prompt_id, key.dataset_id],
+  );
+
+const batchFiles = () => bed.servers.server.files.filter((file) => file.purpose === 'batch');
+
+/**
+ * Launches a batch job of `rows` rows with a victim worker, kills it (SIGKILL) once
+ * `atStep` holds, then lets a survivor finish the job. Returns the job and the survivor.
+ */
+async function killAt(
+  label: string,
+  rows: number,
+  atStep: () => Promise<boolean> | boolean,
+  grading?: Parameters<typeof launchJob>[3],
+  perFile = 100,
+) {
+  const key = await batchJob(rows, perFile);
+  const victim = await bed.startWorker(`${label}-victim`, BATCH_ENV);
+  await launchJob(bed.t, key, bed.queuePrefix, grading);
+  await waitFor(atStep, { timeoutMs: 20_000, intervalMs: 10, describe: () => victim.describe() });
+  expect(await victim.kill()).toMatchObject({ signal: 'SIGKILL' });
+  bed.servers.server.configure({ uploadStallMs: 0, uploadDelayMs: 0, createDelayMs: 0 });
+  const survivor = await bed.startWorker(`${label}-survivor`, BATCH_ENV);
+  await waitForJobDone(bed.t, key, 40_000, () => survivor.describe());
+  await expectExactlyOnce(bed.t, key, rows);
+  return { key, survivor };
+}
 
 const BATCH_ENV = { BATCH_POLL_MS: 100 };
 
@@ -37,7 +97,6 @@ const rowOf = (customId: string): number => Number(customId.split('.')[0]);
 describe('a job of a batch-dispatch model', () => {
   it('goes through provider batches within the file limit; error lines are called online; each row stored once and graded', async () => {
     const server = bed.servers.server;
-    server.reset();
     server.configure({ batchDelayMs: 300, batchLineFails: (id) => rowOf(id) % 10 === 3 });
     const rows = 120;
     const key = await batchJob(rows);
@@ -61,8 +120,134 @@ describe('a job of a batch-dispatch model', () => {
       `SELECT state, count(*)::int AS n FROM provider_batches GROUP BY state`,
     );
     expect(stored).toEqual([{ state: 'done', n: 3 }]);
-    await worker.stop();
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('sends the rows of an expired batch to online calls, each once', async () => {
+    const server = bed.servers.server;
+    server.configure({ batchOutcome: 'expired' });
+    const key = await batchJob(30);
+    const worker = await bed.startWorker('expired', BATCH_ENV);
+    await launchJob(bed.t, key, bed.queuePrefix);
+    await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
+    await expectExactlyOnce(bed.t, key, 30);
+    expect(server.batches).toHaveLength(1);
+    expect(server.requests).toHaveLength(30);
+    expect(await jobState(bed.t, key)).toMatchObject({ correct: 30 });
+    const [batch] = await bed.t.query<{ state: string; error: string; returned: number }>(
+      `SELECT state, error, returned FROM provider_batches WHERE model_id = $1`,
+      [key.model_id],
+    );
+    expect(batch).toEqual({ state: 'done', error: 'provider batch expired', returned: 30 });
   });
 });
 
-export { waitFor };
+describe('a worker killed (SIGKILL) at each step of a batch', () => {
+  it('after its rows were assigned, before the upload arrived: the survivor uploads the same batch once', async () => {
+    // The upload is held by the server and dropped when its sender dies.
+    bed.servers.server.configure({ uploadStallMs: 4_000 });
+    const { key } = await killAt('assigned', 60, async () => {
+      const [batch] = await bed.t.query<{ state: string }>(
+        `SELECT state FROM provider_batches ORDER BY batch_key DESC LIMIT 1`,
+      );
+      return batch?.state === 'uploading' && batchFiles().length === 0;
+    });
+    const [batch, ...others] = await batchesOf(key);
+    expect(others).toEqual([]);
+    expect(batch!.state).toBe('done');
+    expect(batchFiles().map((file) => file.filename)).toEqual([`evalq-${batch!.uid}.jsonl`]);
+    expect(bed.servers.server.batches).toHaveLength(1);
+  });
+
+  it('after the upload, before its answer: the file is found by its name, not uploaded again', async () => {
+    bed.servers.server.configure({ uploadDelayMs: 4_000 });
+    const { key } = await killAt('uploaded', 60, () => batchFiles().length === 1);
+    const [batch] = await batchesOf(key);
+    expect(batchFiles()).toHaveLength(1);
+    expect(batch!.input_file_id).toBe(batchFiles()[0]!.id);
+    expect(bed.servers.server.batches).toHaveLength(1);
+    expect(bed.servers.server.requests).toHaveLength(0);
+  });
+
+  it('right after the batch was created, before its answer: the batch is found by its tag, not created (or paid) again', async () => {
+    bed.servers.server.configure({ createDelayMs: 4_000 });
+    const { key } = await killAt('created', 60, () => bed.servers.server.batches.length === 1);
+    const [batch, ...others] = await batchesOf(key);
+    expect(others).toEqual([]);
+    expect(bed.servers.server.batches).toHaveLength(1);
+    expect(batch!.provider_batch_id).toBe(bed.servers.server.batches[0]!.id);
+    expect(bed.servers.server.batches[0]!.metadata).toEqual({ evalq_batch: batch!.uid });
+    expect(bed.servers.server.requests).toHaveLength(0);
+  });
+
+  it('while ingesting the output (judge calls under way): each line stored once', async () => {
+    const judge = bed.servers.judge;
+    judge.configure({ latencyMs: 600 });
+    const [judgeModel] = await bed.t.query<{ model_id: number }>(
+      `INSERT INTO models (name, source, config) VALUES ('judge', 'openai', $1) RETURNING model_id`,
+      [JSON.stringify({ base_url: judge.url })],
+    );
+    let key: JobKey | undefined;
+    const counted = async () => (key ? (await jobState(bed.t, key)).count : 0);
+    const job = await killAt(
+      'ingesting',
+      60,
+      async () => {
+        const rows = await bed.t.query<{ model_id: number; prompt_id: number; dataset_id: number }>(
+          `SELECT model_id, prompt_id, dataset_id FROM provider_batches
+            WHERE state = 'ingesting' ORDER BY batch_key DESC LIMIT 1`,
+        );
+        if (rows[0]) key = rows[0];
+        const count = await counted();
+        return rows.length > 0 && count >= 20 && count < 60;
+      },
+      {
+        assertions: [
+          {
+            type: 'llm-judge',
+            model_id: judgeModel!.model_id,
+            rubric: 'Question: {{content}}\nAnswer: {{output}}\nRight?',
+            labels: ['correct', 'wrong'],
+            pass_labels: ['correct'],
+          },
+        ],
+      },
+      20,
+    );
+    expect(await jobState(bed.t, job.key)).toMatchObject({ correct: 60 });
+    expect(bed.servers.server.batches).toHaveLength(3);
+    judge.configure({ latencyMs: 0 });
+  });
+});
+
+describe('cancelling a job mid-batch', () => {
+  it('cancels its provider batch and stores nothing', async () => {
+    const server = bed.servers.server;
+    server.configure({ batchDelayMs: 60_000 });
+    const key = await batchJob(40);
+    const worker = await bed.startWorker('cancel', BATCH_ENV);
+    await launchJob(bed.t, key, bed.queuePrefix);
+    await waitFor(async () => (await batchesOf(key))[0]?.state === 'submitted', {
+      timeoutMs: 20_000,
+      describe: () => worker.describe(),
+    });
+    // What DELETE /v1/jobs/:m/:p/:d does: the job row goes, the documented trigger takes
+    // its status rows.
+    await bed.t.query(
+      `DELETE FROM modelpromptstatus WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+    await waitFor(async () => (await batchesOf(key))[0]?.state === 'cancelled', {
+      timeoutMs: 20_000,
+      describe: () => worker.describe(),
+    });
+    expect(server.batches).toHaveLength(1);
+    expect(server.batches[0]).toMatchObject({ status: 'cancelled', cancelled: true });
+    expect(server.requests).toHaveLength(0);
+    const [left] = await bed.t.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM predictions WHERE model_id = $1`,
+      [key.model_id],
+    );
+    expect(left!.n).toBe(0);
+  });
+});

@@ -8,6 +8,11 @@ export interface FakeBatchBehaviour {
   batchOutcome: 'completed' | 'expired' | 'failed';
   /** Lines for which this answers true go to the error file instead of the output file. */
   batchLineFails: (customId: string, prompt: string) => boolean;
+  /**
+   * Delay before an uploaded file is kept; an upload whose client is gone by then (a
+   * killed worker) is dropped, as if it never arrived.
+   */
+  uploadStallMs: number;
   /** Delay before answering a file upload; the file exists from the start (a crash window). */
   uploadDelayMs: number;
   /** Delay before answering a batch create; the batch exists from the start. */
@@ -18,6 +23,7 @@ export const DEFAULT_BATCH_BEHAVIOUR: FakeBatchBehaviour = {
   batchDelayMs: 0,
   batchOutcome: 'completed',
   batchLineFails: () => false,
+  uploadStallMs: 0,
   uploadDelayMs: 0,
   createDelayMs: 0,
 };
@@ -204,6 +210,11 @@ export function createFakeBatchApi(
     if (typeof upload === 'string' || upload === null || purpose !== 'batch') {
       send(res, 400, { error: { message: 'file and purpose=batch are required' } });
       return;
+    }
+    const stall = behaviour().uploadStallMs;
+    if (stall > 0) {
+      await new Promise((resolve) => setTimeout(resolve, stall));
+      if (res.destroyed || req.socket.destroyed) return;
     }
     const file: FakeFile = {
       id: nextId('file'),
