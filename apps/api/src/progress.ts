@@ -66,5 +66,6 @@ export function toProgress(job: JobRecord): Progress {
     cache: job.cache,
     cached: Math.max(job.cached_hits, 0),
     cache_hit_rate: job.cache && done > 0 ? Math.min(job.cached_hits / done, 1) : null,
+    batch: job.batch ?? null,
   };
 }

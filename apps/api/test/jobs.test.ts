@@ -177,6 +177,7 @@ describe('job progress', () => {
         'cache',
         'cached',
         'cache_hit_rate',
+        'batch',
       ].sort(),
     );
     const doc = await api.get('/openapi.json');

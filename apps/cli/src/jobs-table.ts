@@ -1,5 +1,6 @@
 import { formatJobKey } from '@evalq/core';
 import type { Progress } from '@evalq/api/types';
+import { batchPhaseText } from './batch-phase.js';
 import { count, duration, formatTable, percent, statusText, usd } from './table.js';
 
 /** Jobs and their progress as a table, the way `evalq status` shows them. */
@@ -29,7 +30,7 @@ export function formatJobs(jobs: Progress[]): string {
       percent(job.accuracy),
       usd(job.cost_usd),
       job.rate_per_s === null ? '' : job.rate_per_s.toFixed(1),
-      job.status === 'done' ? '' : duration(job.eta_s),
+      job.status === 'done' ? '' : batchPhaseText(job.batch) || duration(job.eta_s),
     ]),
   );
 }

@@ -1,4 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { Progress } from '@evalq/api/types';
+import { batchPhaseText } from './batch-phase.js';
 import { say } from './output.js';
 import { count, duration, percent } from './table.js';
 
@@ -13,6 +15,8 @@ export interface ProgressLine {
   accuracy: number | null;
   rate_per_s: number | null;
   eta_s: number | null;
+  /** A batch job's phase: shown instead of the ETA while its batches are out. */
+  batch?: Progress['batch'];
 }
 
 /** Seconds between progress lines per item when output is not a terminal. */
@@ -27,7 +31,10 @@ const FINISHED = new Set(['done', 'completed', 'canceled']);
 export class ProgressDisplay {
   private readonly bars: MultiBar | undefined;
   private readonly barOf = new Map<string, SingleBar>();
-  private readonly lastLine = new Map<string, { at: number; done: number; status: string }>();
+  private readonly lastLine = new Map<
+    string,
+    { at: number; done: number; status: string; phase: string }
+  >();
 
   constructor(
     interactive: boolean,
@@ -49,13 +56,14 @@ export class ProgressDisplay {
   }
 
   show(key: string, item: ProgressLine): void {
+    const phase = FINISHED.has(item.status) ? '' : batchPhaseText(item.batch);
     if (this.bars) {
       const payload = {
         job: item.name.padEnd(this.nameWidth),
         failed: count(item.failed),
         accuracy: percent(item.accuracy) || '-',
         rate: item.rate_per_s === null ? '-' : item.rate_per_s.toFixed(1),
-        eta_text: FINISHED.has(item.status) ? item.status : duration(item.eta_s) || '-',
+        eta_text: FINISHED.has(item.status) ? item.status : phase || duration(item.eta_s) || '-',
       };
       let bar = this.barOf.get(key);
       if (!bar) {
@@ -68,16 +76,24 @@ export class ProgressDisplay {
     }
     const previous = this.lastLine.get(key);
     const now = Date.now();
-    const changed = !previous || previous.done !== item.done || previous.status !== item.status;
+    const changed =
+      !previous ||
+      previous.done !== item.done ||
+      previous.status !== item.status ||
+      previous.phase !== phase;
     const due =
       !previous || now - previous.at >= LINE_INTERVAL_MS || item.status !== previous.status;
     if (!changed || !due) return;
-    this.lastLine.set(key, { at: now, done: item.done, status: item.status });
+    this.lastLine.set(key, { at: now, done: item.done, status: item.status, phase });
     say(
       `${item.name}: ${item.status} ${count(item.done)}/${count(item.total)} (${item.percent}%)` +
         `, failed ${count(item.failed)}` +
         (item.accuracy === null ? '' : `, accuracy ${percent(item.accuracy)}`) +
-        (!FINISHED.has(item.status) && item.eta_s !== null ? `, ETA ${duration(item.eta_s)}` : ''),
+        (phase
+          ? `, ${phase}`
+          : !FINISHED.has(item.status) && item.eta_s !== null
+            ? `, ETA ${duration(item.eta_s)}`
+            : ''),
     );
   }
 

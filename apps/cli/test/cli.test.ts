@@ -182,6 +182,42 @@ describe('evalq, driving a real API', () => {
     expect(status.stderr).toContain(`job ${model}/${prompt}/${datasetId} was not found`);
   });
 
+  it("shows a batch job's phase and the provider's counts in status, not an ETA", async () => {
+    const dataset = await api.post('/v1/datasets', { name: 'batch status' }, { token: TOKEN });
+    const datasetId = dataset.body.dataset_id as number;
+    await api.post(
+      `/v1/datasets/${datasetId}/rows`,
+      [1, 2, 3, 4].map((i) => ({ content: `r${i}`, expected_prediction: 'x' })),
+      { token: TOKEN },
+    );
+    const model = await api.post(
+      '/v1/models',
+      { name: 'gpt-batch', source: 'openai', config: { dispatch: 'batch' } },
+      { token: TOKEN },
+    );
+    const prompt = await api.post('/v1/prompts', { text: '{{content}}' }, { token: TOKEN });
+    const job = `${model.body.model_id}/${prompt.body.prompt_id}/${datasetId}`;
+    await evalq([
+      'launch',
+      '--dataset',
+      String(datasetId),
+      '--models',
+      String(model.body.model_id),
+      '--prompts',
+      String(prompt.body.prompt_id),
+    ]);
+    // A batch at the provider, as a worker records it (apps/worker/src/batch).
+    await api.t.query(
+      `INSERT INTO provider_batches (model_id, prompt_id, dataset_id, request_count, state,
+                                     provider_total, provider_completed, provider_failed)
+       VALUES ($1, $2, $3, 4, 'submitted', 4, 1, 0)`,
+      [model.body.model_id, prompt.body.prompt_id, datasetId],
+    );
+    const status = await evalq(['status', '--job', job]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('batch: waiting on provider 1/4, 1 open');
+  });
+
   it('says what to do when something is wrong, and exits non-zero', async () => {
     const down = await evalq(['datasets', 'list'], { EVALQ_API_URL: 'http://127.0.0.1:1' });
     expect(down.code).toBe(1);

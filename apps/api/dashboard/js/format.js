@@ -42,10 +42,22 @@ export function formatDuration(seconds) {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
-/** The time until a job is done, as the jobs table shows it. */
+/**
+ * What a batch job's provider batches are doing (docs/batch.md), or '' when it has none
+ * open: its bar stands still for hours while the provider works.
+ */
+export function formatBatchPhase(batch) {
+  if (!batch || batch.phase === 'done') return '';
+  if (batch.phase === 'uploading') return 'batch: uploading';
+  if (batch.phase === 'ingesting') return 'batch: ingesting results';
+  const failed = batch.provider_failed > 0 ? `, ${formatCount(batch.provider_failed)} failed` : '';
+  return `batch: waiting on provider ${formatCount(batch.provider_completed)}/${formatCount(batch.provider_total)}${failed}`;
+}
+
+/** The time until a job is done, as the jobs table shows it (a batch job: its phase). */
 export function formatEta(job) {
   if (job.status === 'done') return 'done';
-  return formatDuration(job.eta_s);
+  return formatBatchPhase(job.batch) || formatDuration(job.eta_s);
 }
 
 /** A call's latency in seconds: "240 ms", "3.4 s". */

@@ -11,7 +11,7 @@ const STATUS_RANK = { pending: 0, running: 1, done: 2 };
 
 /** The fields the page shows; equal signatures mean nothing to redraw. */
 const signature = (job) =>
-  `${job.status}|${job.total}|${job.done}|${job.failed}|${job.in_progress}|${job.passed}|${job.ungraded}|${job.regrading}|${job.rate_per_s}|${job.eta_s}|${job.updated_at}`;
+  `${job.status}|${job.total}|${job.done}|${job.failed}|${job.in_progress}|${job.passed}|${job.ungraded}|${job.regrading}|${job.rate_per_s}|${job.eta_s}|${job.updated_at}|${JSON.stringify(job.batch ?? null)}`;
 
 /**
  * A list read before an event arrived can reach the page after it: an answer that is

@@ -69,6 +69,20 @@ export const jobListQuery = z.object({
 const count = z.number().int().min(0);
 
 /** The progress object (docs/api.md), field for field. Read in O(1) from the job's counters. */
+/** A batch job's phase (docs/batch.md), instead of a bar that stays at 0 for hours. */
+export const batchPhase = z.object({
+  phase: z
+    .enum(['uploading', 'waiting', 'ingesting', 'done'])
+    .describe(
+      'uploading: a batch is being prepared or sent; waiting: on the provider; ingesting: its output is being stored; done: every batch finished',
+    ),
+  batches: count.describe("the job's provider batches, cancelled ones aside"),
+  open_batches: count.describe('batches not finished yet'),
+  provider_total: count.describe('requests in the batches waiting on the provider'),
+  provider_completed: count.describe('of those, answered so far (as the provider last said)'),
+  provider_failed: count.describe('of those, failed so far'),
+});
+
 export const progress = z
   .object({
     model_id: idSchema,
@@ -140,6 +154,11 @@ export const progress = z
       .max(1)
       .nullable()
       .describe('cached / done, with the cache on; null without it'),
+    batch: batchPhase
+      .nullable()
+      .describe(
+        'for a model run through provider batches (docs/batch.md): what its batches are doing; null otherwise',
+      ),
   })
   .describe('Progress of one job (model × prompt × dataset)');
 

@@ -10,6 +10,12 @@ import { DEFAULT_ASSERTIONS, judgeModelIds, sameAssertions, type Assertion } fro
 import type { Database } from '../database.js';
 import type { JobStatus, PausedReason } from '../tables/jobs.js';
 import { retryOnDeadlock } from '../transaction-retry.js';
+import {
+  jobBatchCountsSql,
+  jobBatchPhase,
+  type JobBatchCounts,
+  type JobBatchPhase,
+} from './provider-batches.js';
 import { extendStatementTimeout } from './statement-timeout.js';
 
 /** A job's counters as stored (kept by the triggers), plus its rows in flight. */
@@ -32,6 +38,8 @@ export interface JobRecord extends JobKey {
   regrade_remaining: number;
   /** Rows claimed by a worker right now (from a partial index: bounded by calls in flight). */
   in_progress: number;
+  /** For a job run through provider batches (docs/batch.md): what they are doing; else null. */
+  batch?: JobBatchPhase | null;
   created_at: Date;
   started_at: Date | null;
   updated_at: Date;
@@ -95,13 +103,18 @@ export function selectJobs(db: Kysely<Database>) {
         .whereRef('ps.dataset_id', '=', 'j.dataset_id')
         .where('ps.status', '=', 'in_progress')
         .as('in_progress'),
+      jobBatchCountsSql.as('batch_counts'),
     ]);
 }
 
 export function toJobRecord(
-  row: Omit<JobRecord, 'in_progress'> & { in_progress: number | null },
+  row: Omit<JobRecord, 'in_progress' | 'batch'> & {
+    in_progress: number | null;
+    batch_counts?: JobBatchCounts | null;
+  },
 ): JobRecord {
-  return { ...row, in_progress: row.in_progress ?? 0 };
+  const { batch_counts, ...job } = row;
+  return { ...job, in_progress: row.in_progress ?? 0, batch: jobBatchPhase(batch_counts ?? null) };
 }
 
 export async function getJob(db: Kysely<Database>, key: JobKey): Promise<JobRecord | undefined> {

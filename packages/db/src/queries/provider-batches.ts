@@ -268,55 +268,56 @@ export interface JobBatchPhase {
   provider_failed: number;
 }
 
-/** The batch phase of each job that has batches (a handful of rows per job). */
-export async function jobBatchPhases(
-  db: Kysely<Database>,
-  jobs: readonly JobKey[],
-): Promise<Map<string, JobBatchPhase>> {
-  const phases = new Map<string, JobBatchPhase>();
-  if (jobs.length === 0) return phases;
-  const result = await sql<
-    JobKey & {
-      uploading: number;
-      waiting: number;
-      ingesting: number;
-      batches: number;
-      provider_total: number;
-      provider_completed: number;
-      provider_failed: number;
-    }
-  >`
-    SELECT b.model_id, b.prompt_id, b.dataset_id,
-           count(*)::int AS batches,
-           count(*) FILTER (WHERE b.state IN ('assigned', 'uploading', 'uploaded', 'creating'))::int AS uploading,
-           count(*) FILTER (WHERE b.state = 'submitted')::int AS waiting,
-           count(*) FILTER (WHERE b.state IN ('ingesting', 'returning'))::int AS ingesting,
-           coalesce(sum(b.provider_total) FILTER (WHERE b.state = 'submitted'), 0)::int AS provider_total,
-           coalesce(sum(b.provider_completed) FILTER (WHERE b.state = 'submitted'), 0)::int AS provider_completed,
-           coalesce(sum(b.provider_failed) FILTER (WHERE b.state = 'submitted'), 0)::int AS provider_failed
-      FROM provider_batches b
-      JOIN unnest(${jobs.map((j) => j.model_id)}::int[], ${jobs.map((j) => j.prompt_id)}::int[],
-                  ${jobs.map((j) => j.dataset_id)}::int[]) AS k(model_id, prompt_id, dataset_id)
-        ON b.model_id = k.model_id AND b.prompt_id = k.prompt_id AND b.dataset_id = k.dataset_id
-     WHERE b.state <> 'cancelled'
-     GROUP BY b.model_id, b.prompt_id, b.dataset_id`.execute(db);
-  for (const row of result.rows) {
-    const open = row.uploading + row.waiting + row.ingesting;
-    phases.set(`${row.model_id}/${row.prompt_id}/${row.dataset_id}`, {
-      phase:
-        row.ingesting > 0
-          ? 'ingesting'
-          : row.uploading > 0
-            ? 'uploading'
-            : row.waiting > 0
-              ? 'waiting'
-              : 'done',
-      open_batches: open,
-      batches: row.batches,
-      provider_total: row.provider_total,
-      provider_completed: row.provider_completed,
-      provider_failed: row.provider_failed,
-    });
-  }
-  return phases;
+/** A job's batches counted by phase, as selectJobs reads them (jobs.ts). */
+export interface JobBatchCounts {
+  batches: number;
+  uploading: number;
+  waiting: number;
+  ingesting: number;
+  provider_total: number;
+  provider_completed: number;
+  provider_failed: number;
+}
+
+/**
+ * The job's batches counted by phase, one small aggregate over its batches (a handful:
+ * one per 50,000 rows); NULL for a job without batches. `j` is the job's row.
+ */
+export const jobBatchCountsSql = sql<JobBatchCounts | null>`(
+  SELECT json_build_object(
+           'batches', count(*),
+           'uploading', count(*) FILTER (WHERE b.state IN ('assigned', 'uploading', 'uploaded', 'creating')),
+           'waiting', count(*) FILTER (WHERE b.state = 'submitted'),
+           'ingesting', count(*) FILTER (WHERE b.state IN ('ingesting', 'returning')),
+           'provider_total', coalesce(sum(b.provider_total) FILTER (WHERE b.state = 'submitted'), 0),
+           'provider_completed', coalesce(sum(b.provider_completed) FILTER (WHERE b.state = 'submitted'), 0),
+           'provider_failed', coalesce(sum(b.provider_failed) FILTER (WHERE b.state = 'submitted'), 0))
+    FROM provider_batches b
+   WHERE b.model_id = j.model_id AND b.prompt_id = j.prompt_id AND b.dataset_id = j.dataset_id
+     AND b.state <> 'cancelled'
+  HAVING count(*) > 0)`;
+
+/**
+ * What a batch job is doing: ingesting when a batch's output is being stored, else
+ * uploading while a batch is being prepared or sent, else waiting on the provider, else
+ * done (every batch finished; rows handed back may still be called online).
+ */
+export function jobBatchPhase(counts: JobBatchCounts | null): JobBatchPhase | null {
+  if (!counts) return null;
+  const open = counts.uploading + counts.waiting + counts.ingesting;
+  return {
+    phase:
+      counts.ingesting > 0
+        ? 'ingesting'
+        : counts.uploading > 0
+          ? 'uploading'
+          : counts.waiting > 0
+            ? 'waiting'
+            : 'done',
+    open_batches: open,
+    batches: counts.batches,
+    provider_total: counts.provider_total,
+    provider_completed: counts.provider_completed,
+    provider_failed: counts.provider_failed,
+  };
 }
