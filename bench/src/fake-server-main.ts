@@ -4,14 +4,15 @@
  * `GET /` with its counters (requests, the time they spent in flight, the first
  * request and answer), which the benchmark reads after a run. Prints `{"url": …,
  * "statsUrl": …}`.
- *   node fake-server-main.js <latency ms>
+ *   node fake-server-main.js <latency ms> [<batch delay ms>]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeOpenAIServer } from '@evalq/testing';
 
 const latencyMs = Number(process.argv[2] ?? 0);
-const server = await startFakeOpenAIServer({ latencyMs, record: false });
+const batchDelayMs = Number(process.argv[3] ?? 0);
+const server = await startFakeOpenAIServer({ latencyMs, batchDelayMs, record: false });
 const stats = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(

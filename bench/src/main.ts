@@ -13,6 +13,7 @@ import { EvalqApi } from './evalq-api.js';
 import { describeMachine } from './machine.js';
 import { formatTable } from './report.js';
 import { c1CachedJob, c2CacheMisses, c3BudgetAccounting } from './scenarios/cost.js';
+import { b1BatchIngest } from './scenarios/batch-ingest.js';
 import { g1GradingThroughput, g2Regrade, g3Compare } from './scenarios/grading.js';
 import { t5Import } from './scenarios/import.js';
 import { t8QueueLess, t9DemoColdWarm } from './scenarios/local-mode.js';
@@ -40,6 +41,7 @@ const ALL = [
   'C1',
   'C2',
   'C3',
+  'B1',
 ];
 
 const { values } = parseArgs({
@@ -95,6 +97,7 @@ try {
   if (selected.has('C1')) await c1CachedJob(ctx);
   if (selected.has('C2')) await c2CacheMisses(ctx);
   if (selected.has('C3')) await c3BudgetAccounting(ctx);
+  if (selected.has('B1')) await b1BatchIngest(ctx);
 
   // T4, T6 and T7 work on the big dataset: T5 imports it, or it is inserted directly.
   const needsBig = ['T4', 'T6', 'T7', 'G2', 'G3'].some((id) => selected.has(id));

@@ -12,8 +12,12 @@ import type { JobContext } from '../job-catalog.js';
 import { gradeOutput } from '../row-grading.js';
 import { readBatchResults } from './batch-output.js';
 
-/** Results stored per statement while ingesting. */
-const INGEST_CHUNK = 2_000;
+/**
+ * Results stored per statement while ingesting: as the finish buffer's default. Larger
+ * statements are slower per row (the counting trigger updates the job's row once per
+ * prediction, and those versions pile up within one transaction: docs/batch.md).
+ */
+const INGEST_CHUNK = 250;
 
 export interface IngestDeps {
   db: Kysely<Database>;

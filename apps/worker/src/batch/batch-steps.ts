@@ -200,6 +200,7 @@ async function step(
       return 'go';
     }
     case 'ingesting': {
+      log.info({ output_file_id: batch.output_file_id }, 'provider batch output: storing');
       const rows = await batchRows(deps.db, batch);
       const output = batch.output_file_id ? await client.fileContent(batch.output_file_id) : '';
       const inserted = await ingestBatchOutput(batch, rows, output, context, deps);
