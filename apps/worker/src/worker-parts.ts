@@ -11,6 +11,7 @@ import { warmUpModelClients, type Environment } from '@evalq/providers';
 import { createRedisConnection } from '@evalq/queue';
 import { BothWakeups } from './both-wakeups.js';
 import { BatchLoop } from './batch/batch-loop.js';
+import { createBatchMetrics } from './batch/batch-metrics.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { WorkerConfig } from './config.js';
 import { JobDiscovery } from './discovery.js';
@@ -248,6 +249,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     judge: createJudgeCall(judgeModel, callDeps(stopBatches.signal), log),
     callOnline: (works) => dispatcher.accept(works),
     pollSeconds: config.batchPollMs / 1000,
+    metrics: createBatchMetrics(metrics.registry),
     pollMs: config.batchPollMs,
     leaseSeconds: config.leaseSeconds,
     log: log.child({ part: 'batches' }),
@@ -321,9 +323,14 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     { name: 'claim loop', run: () => claims.stop() },
     {
       name: 'batch loop: finish the step in progress',
-      run: () => {
-        stopBatches.abort();
-        return batches.stop();
+      run: async () => {
+        // Judge calls grading an ingest go on through the grace, as calls in flight do.
+        const grace = setTimeout(() => stopBatches.abort(), config.shutdownGraceMs);
+        try {
+          await batches.stop();
+        } finally {
+          clearTimeout(grace);
+        }
       },
       timeoutMs: config.shutdownGraceMs + 5 * SECOND,
     },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobKey } from '@evalq/core';
+import { freePort, type JobKey } from '@evalq/core';
 import { startFakeOpenAIServer } from '@evalq/testing';
 import {
   createJob,
@@ -100,7 +100,8 @@ describe('a job of a batch-dispatch model', () => {
     server.configure({ batchDelayMs: 300, batchLineFails: (id) => rowOf(id) % 10 === 3 });
     const rows = 120;
     const key = await batchJob(rows);
-    const worker = await bed.startWorker('batch-a', BATCH_ENV);
+    const metricsPort = await freePort();
+    const worker = await bed.startWorker('batch-a', { ...BATCH_ENV, METRICS_PORT: metricsPort });
     await launchJob(bed.t, key, bed.queuePrefix);
 
     await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
@@ -120,6 +121,16 @@ describe('a job of a batch-dispatch model', () => {
       `SELECT state, count(*)::int AS n FROM provider_batches GROUP BY state`,
     );
     expect(stored).toEqual([{ state: 'done', n: 3 }]);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const model = `model_id="${key.model_id}"`;
+    expect(metrics).toContain(
+      `evalq_worker_batch_lines_total{${model},outcome="stored"} ${rows - failedRows.length}`,
+    );
+    expect(metrics).toContain(
+      `evalq_worker_batch_lines_total{${model},outcome="online"} ${failedRows.length}`,
+    );
+    expect(metrics).toContain(`evalq_worker_provider_batches_total{${model},event="created"} 3`);
+    expect(metrics).toContain(`evalq_worker_provider_batches_total{${model},event="completed"} 3`);
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
   });
 

@@ -19,6 +19,7 @@ import type { JobCatalog, JobContext } from '../job-catalog.js';
 import type { RowWork } from '../row-call.js';
 import { NO_VERDICT } from '../row-grading.js';
 import { batchFileName, buildBatchFile } from './batch-file.js';
+import type { BatchMetrics } from './batch-metrics.js';
 import { ingestBatchOutput } from './batch-ingest.js';
 
 export interface BatchStepDeps {
@@ -30,6 +31,7 @@ export interface BatchStepDeps {
   callOnline: (works: RowWork[]) => void;
   /** Seconds between two polls of a batch at the provider. */
   pollSeconds: number;
+  metrics: BatchMetrics;
   log: Logger;
 }
 
@@ -115,12 +117,15 @@ async function step(
   if (batch.cancel_requested || !context) {
     // The job is gone: its model may not be in this worker's catalog through it.
     const model = context?.model ?? (await deps.catalog.model(batch.model_id));
-    await cancel(batch, model?.batch, record, log);
+    await cancel(batch, model?.batch, record, deps, log);
     return 'wait';
   }
   if (batch.state === 'returning') {
     const returned = await returnOnline(batch, context, deps);
-    if (returned > 0) log.info({ rows: returned }, 'batch rows sent to online calls');
+    if (returned > 0) {
+      deps.metrics.lines.inc({ model_id: String(batch.model_id), outcome: 'online' }, returned);
+      log.info({ rows: returned }, 'batch rows sent to online calls');
+    }
     await record({ state: 'done', returned, next_check_in_s: 0 });
     return 'wait';
   }
@@ -161,6 +166,7 @@ async function step(
         log.info({ batch_id: created.id }, 'provider batch found: not created again');
       } else {
         created = await client.createBatch(batch.input_file_id!, { [BATCH_TAG]: batch.uid });
+        deps.metrics.batches.inc({ model_id: String(batch.model_id), event: 'created' });
         log.info({ batch_id: created.id }, 'provider batch created');
       }
       await record({
@@ -186,6 +192,7 @@ async function step(
         await record({ ...counts, next_check_in_s: deps.pollSeconds });
         return 'wait';
       }
+      deps.metrics.batches.inc({ model_id: String(batch.model_id), event: seen.status });
       if (seen.status === 'completed') {
         await record({
           ...counts,
@@ -204,6 +211,7 @@ async function step(
       const rows = await batchRows(deps.db, batch);
       const output = batch.output_file_id ? await client.fileContent(batch.output_file_id) : '';
       const inserted = await ingestBatchOutput(batch, rows, output, context, deps);
+      deps.metrics.lines.inc({ model_id: String(batch.model_id), outcome: 'stored' }, inserted);
       log.info({ inserted, lines: rows.length }, 'provider batch output stored');
       await record({ state: 'returning', ingested: inserted });
       return 'go';
@@ -303,6 +311,7 @@ async function cancel(
   batch: ProviderBatchRecord,
   client: BatchClient | undefined,
   record: Record,
+  deps: BatchStepDeps,
   log: Logger,
 ): Promise<void> {
   let batchId = batch.provider_batch_id;
@@ -320,6 +329,7 @@ async function cancel(
       log.info({ batch_id: batchId, err: error.message }, 'provider batch had already ended');
     }
   }
+  deps.metrics.batches.inc({ model_id: String(batch.model_id), event: 'cancelled' });
   await record({
     state: 'cancelled',
     ...(batchId === null ? {} : { provider_batch_id: batchId }),
