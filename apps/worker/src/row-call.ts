@@ -21,6 +21,8 @@ export interface RowWork {
   context: JobContext;
   /** The permit taken with the claim for the first call (see CallLimits.tryAcquire). */
   firstPermit: Grant;
+  /** Requests already made for the row elsewhere (its line in a provider batch), counted in attempts. */
+  earlierCalls?: number;
   log: Logger;
 }
 
@@ -74,7 +76,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     ...work.claim,
     dataset_id: work.datasetId,
     formatted_prompt: rendered?.formatted ?? prompt.template,
-    attempts: outcome.calls,
+    attempts: outcome.calls + (work.earlierCalls ?? 0),
     prediction_time: outcome.seconds,
   };
   if (outcome.kind === 'failed') {

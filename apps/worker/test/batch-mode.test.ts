@@ -116,6 +116,16 @@ describe('a job of a batch-dispatch model', () => {
       [key.dataset_id],
     );
     expect(online).toHaveLength(failedRows.length);
+    // Their batch line counts as a call: two attempts each, one for every other row.
+    const attempts = await bed.t.query<{ attempts: number; n: number }>(
+      `SELECT attempts, count(*)::int AS n FROM predictions WHERE model_id = $1
+        GROUP BY attempts ORDER BY attempts`,
+      [key.model_id],
+    );
+    expect(attempts).toEqual([
+      { attempts: 1, n: rows - failedRows.length },
+      { attempts: 2, n: failedRows.length },
+    ]);
     expect(await jobState(bed.t, key)).toMatchObject({ correct: rows, failed: 0 });
     const stored = await bed.t.query<{ state: string; n: number }>(
       `SELECT state, count(*)::int AS n FROM provider_batches GROUP BY state`,

@@ -300,6 +300,8 @@ async function returnOnline(
       context,
       // No permit was taken with these rows: the first call asks for one.
       firstPermit: { granted: 0, waitMs: 0, permits: [] },
+      // Its line in the batch was a request too (an error line, or a batch that failed).
+      earlierCalls: 1,
       log,
     })),
   );
