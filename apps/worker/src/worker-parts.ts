@@ -250,6 +250,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     callOnline: (works) => dispatcher.accept(works),
     pollSeconds: config.batchPollMs / 1000,
     metrics: createBatchMetrics(metrics.registry),
+    spend: (modelId, usd) => metrics.cost.spend.inc({ model_id: String(modelId) }, usd),
     pollMs: config.batchPollMs,
     leaseSeconds: config.leaseSeconds,
     log: log.child({ part: 'batches' }),

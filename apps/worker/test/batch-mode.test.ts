@@ -163,6 +163,90 @@ describe('a job of a batch-dispatch model', () => {
   });
 });
 
+describe('cost and budgets of a batch job', () => {
+  it('costs each stored line at the batch price by the cost rule, an error line sent online at the online price', async () => {
+    const server = bed.servers.server;
+    server.configure({ batchLineFails: (id) => rowOf(id) % 5 === 0 });
+    const prices = { price_in_per_mtok: 3, price_out_per_mtok: 12, batch_price_factor: 0.4 };
+    const key = await createJob(bed.t, server.url, 20, {
+      model: { library: 'openai', config: { dispatch: 'batch', ...prices } },
+    });
+    const worker = await bed.startWorker('priced', BATCH_ENV);
+    await launchJob(bed.t, key, bed.queuePrefix);
+    await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
+    await expectExactlyOnce(bed.t, key, 20);
+    const stored = await bed.t.query<{
+      row_id: number;
+      attempts: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+      cost_usd: number;
+    }>(
+      `SELECT row_id, attempts, prompt_tokens, completion_tokens, cost_usd FROM predictions
+        WHERE model_id = $1 ORDER BY row_id`,
+      [key.model_id],
+    );
+    let total = 0;
+    for (const p of stored) {
+      const online = (p.prompt_tokens * 3 + p.completion_tokens * 12) / 1e6;
+      const expected = p.row_id % 5 === 0 ? online : online * 0.4;
+      expect(p.cost_usd).toBeCloseTo(expected, 12);
+      expect(p.attempts).toBe(p.row_id % 5 === 0 ? 2 : 1);
+      total += expected;
+    }
+    const [job] = await bed.t.query<{ spent_usd: number }>(
+      `SELECT spent_usd FROM modelpromptstatus WHERE model_id = $1`,
+      [key.model_id],
+    );
+    expect(job!.spent_usd).toBeCloseTo(total, 12);
+  });
+
+  it('under a budget sends a probe batch first, then no more than the budget pays for, and pauses', async () => {
+    const server = bed.servers.server;
+    // 10 prompt tokens and 1 completion token a row: $1 online, $0.50 in a batch.
+    const key = await createJob(bed.t, server.url, 40, {
+      model: {
+        library: 'openai',
+        config: {
+          dispatch: 'batch',
+          max_concurrency: 5,
+          price_in_per_mtok: 100_000,
+          price_out_per_mtok: 0,
+        },
+      },
+    });
+    const worker = await bed.startWorker('budget', BATCH_ENV);
+    await bed.t.query(
+      `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, max_cost_usd)
+       VALUES ($1, $2, $3, 'pending', 6)`,
+      [key.model_id, key.prompt_id, key.dataset_id],
+    );
+    await waitFor(async () => (await jobState(bed.t, key)).status === 'paused', {
+      timeoutMs: 30_000,
+      describe: () => worker.describe(),
+    });
+    // The probe (5 = max_concurrency rows, $2.50) told the price; the gate then allowed
+    // floor(($6 - $2.50) / $0.50) = 7 rows: $6 spent, the budget reached.
+    expect(server.batches.map((b) => b.request_counts.total)).toEqual([5, 7]);
+    const [job] = await bed.t.query<{
+      count: number;
+      spent_usd: number;
+      paused_reason: string;
+    }>(`SELECT count, spent_usd, paused_reason FROM modelpromptstatus WHERE model_id = $1`, [
+      key.model_id,
+    ]);
+    expect(job).toEqual({ count: 12, spent_usd: 6, paused_reason: 'budget' });
+    const [left] = await bed.t.query<{ pending: number; held: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'in_progress')::int AS held
+         FROM predictionstatus WHERE model_id = $1`,
+      [key.model_id],
+    );
+    expect(left).toEqual({ pending: 28, held: 0 });
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('a worker killed (SIGKILL) at each step of a batch', () => {
   it('after its rows were assigned, before the upload arrived: the survivor uploads the same batch once', async () => {
     // The upload is held by the server and dropped when its sender dies.

@@ -15,6 +15,18 @@ export function modelPrices(config: ModelConfig): ModelPrices | undefined {
 }
 
 /**
+ * A model's prices for a request sent in a provider batch: the online prices × the
+ * batch price factor (docs/batch.md). The cost rule below then applies unchanged.
+ */
+export function batchPrices(
+  prices: ModelPrices | undefined,
+  factor: number,
+): ModelPrices | undefined {
+  if (!prices) return undefined;
+  return { inPerMtok: prices.inPerMtok * factor, outPerMtok: prices.outPerMtok * factor };
+}
+
+/**
  * The cost rule, the one place a call's cost is decided (candidate and judge calls alike):
  * prompt tokens × the input price + completion tokens × the output price, per million.
  * Null when the model has no price; a token count the provider did not report counts 0.

@@ -86,6 +86,8 @@ export interface CallSettings {
   dispatch: 'online' | 'batch';
   batchMaxRequests: number;
   batchMaxBytes: number;
+  /** A batch request's price ÷ the online price. */
+  batchPriceFactor: number;
 }
 
 export function callSettings(config: ModelConfig): CallSettings {
@@ -97,6 +99,7 @@ export function callSettings(config: ModelConfig): CallSettings {
     dispatch: config.dispatch ?? 'online',
     batchMaxRequests: config.batch_max_requests ?? MODEL_CONFIG_DEFAULTS.batch_max_requests,
     batchMaxBytes: config.batch_max_bytes ?? MODEL_CONFIG_DEFAULTS.batch_max_bytes,
+    batchPriceFactor: config.batch_price_factor ?? MODEL_CONFIG_DEFAULTS.batch_price_factor,
   };
 }
 

@@ -46,6 +46,8 @@ export const modelConfigSchema = z.strictObject({
   dispatch: z.enum(['online', 'batch']).optional(),
   /** Requests per batch file; the provider's limit is the most. */
   batch_max_requests: z.number().int().min(1).max(50_000).optional(),
+  /** A batch request's price as a fraction of the online price (docs/batch.md). */
+  batch_price_factor: z.number().min(0).max(1).optional(),
   /** Bytes per batch file; the provider's limit is the most. */
   batch_max_bytes: z
     .number()
@@ -64,4 +66,6 @@ export const MODEL_CONFIG_DEFAULTS = Object.freeze({
   // OpenAI's limits per batch input file.
   batch_max_requests: 50_000,
   batch_max_bytes: 200 * 1024 * 1024,
+  // OpenAI's Batch API costs half the online price.
+  batch_price_factor: 0.5,
 });

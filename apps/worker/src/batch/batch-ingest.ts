@@ -8,6 +8,7 @@ import {
   type ProviderBatchRecord,
 } from '@evalq/db';
 import type { JudgeCall } from '@evalq/grading';
+import { batchPrices, callCost } from '@evalq/providers';
 import type { JobContext } from '../job-catalog.js';
 import { gradeOutput } from '../row-grading.js';
 import { readBatchResults } from './batch-output.js';
@@ -22,6 +23,8 @@ const INGEST_CHUNK = 250;
 export interface IngestDeps {
   db: Kysely<Database>;
   judge: JudgeCall;
+  /** Counts what the stored lines cost (the worker's spend metric). */
+  spend: (modelId: number, usd: number) => void;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function ingestBatchOutput(
     const row = byRow.get(line.row_id);
     if (!line.ok || !row || row.claim_attempt !== line.claim_attempt) continue;
     byRow.delete(line.row_id);
-    chunk.push(finished(batch, row, line.completion, context, deps.judge));
+    chunk.push(finished(batch, row, line.completion, context, deps.judge, deps.spend));
     if (chunk.length >= INGEST_CHUNK) await flush();
   }
   await flush();
@@ -67,6 +70,7 @@ async function finished(
   completion: { text: string; promptTokens?: number; completionTokens?: number },
   context: JobContext,
   judge: JudgeCall,
+  spend: IngestDeps['spend'],
 ): Promise<FinishedRow> {
   const variables = {
     content: row.content,
@@ -88,6 +92,14 @@ async function finished(
     },
     judge,
   );
+  // The one cost rule (packages/providers/src/call-cost.ts), at the batch price.
+  const { model } = context;
+  const cost = callCost(
+    batchPrices(model.prices, model.settings.batchPriceFactor),
+    completion.promptTokens,
+    completion.completionTokens,
+  );
+  if (cost) spend(model.modelId, cost);
   return {
     row_id: row.row_id,
     model_id: batch.model_id,
@@ -102,6 +114,7 @@ async function finished(
     attempts: 1,
     prompt_tokens: completion.promptTokens ?? null,
     completion_tokens: completion.completionTokens ?? null,
+    cost_usd: cost,
     ...verdict,
   };
 }

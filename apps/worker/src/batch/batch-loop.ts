@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
 import {
   assignBatch,
+  batchBudgetFacts,
   jobsAwaitingBatches,
   leaseDueBatch,
   renewBatchLease,
@@ -20,6 +21,9 @@ export interface BatchLoopOptions extends BatchStepDeps {
   pollMs: number;
   log: Logger;
 }
+
+/** The probe batch of a budgeted job whose cost per request is unknown, without max_concurrency. */
+const PROBE_ROWS = 100;
 
 /**
  * The batch path (docs/batch.md), beside the claim loop: every `pollMs` it puts the
@@ -64,7 +68,9 @@ export class BatchLoop {
       const context = await catalog.ensure(job);
       if (!context?.model.batch) continue;
       while (!this.#stop.signal.aborted) {
-        const batch = await assignBatch(db, job, context.model.settings.batchMaxRequests, {
+        const size = await this.#nextBatchSize(job, context.model.settings);
+        if (size === 0) break;
+        const batch = await assignBatch(db, job, size, {
           workerId: this.#o.workerId,
           seconds: this.#o.leaseSeconds,
         });
@@ -76,6 +82,23 @@ export class BatchLoop {
         await this.#advance(batch);
       }
     }
+  }
+
+  /**
+   * How many rows the job's next batch may take: the file limit; under a budget whose
+   * cost per request is not known yet, a probe of `max_concurrency` rows (100 when
+   * unset) alone, so no more than that many requests are paid for before the gate
+   * (claim_allowance) can weigh them; after it, the gate decides.
+   */
+  async #nextBatchSize(
+    job: Parameters<typeof batchBudgetFacts>[1],
+    settings: { batchMaxRequests: number; maxConcurrency: number | undefined },
+  ): Promise<number> {
+    const facts = await batchBudgetFacts(this.#o.db, job);
+    if (!facts) return 0;
+    if (!facts.budgeted || facts.cost_known) return settings.batchMaxRequests;
+    if (facts.open_batches > 0) return 0;
+    return Math.min(settings.batchMaxRequests, settings.maxConcurrency ?? PROBE_ROWS);
   }
 
   async #advanceDue(): Promise<void> {

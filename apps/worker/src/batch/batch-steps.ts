@@ -32,6 +32,8 @@ export interface BatchStepDeps {
   /** Seconds between two polls of a batch at the provider. */
   pollSeconds: number;
   metrics: BatchMetrics;
+  /** Counts what stored lines cost (the worker's spend metric). */
+  spend: (modelId: number, usd: number) => void;
   log: Logger;
 }
 
