@@ -144,6 +144,23 @@ describe('a job of a batch-dispatch model', () => {
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
   });
 
+  it('keeps each batch file within its byte limit: rows past it go into the next batch', async () => {
+    const server = bed.servers.server;
+    const key = await createJob(bed.t, server.url, 30, {
+      model: { library: 'openai', config: { dispatch: 'batch', batch_max_bytes: 2048 } },
+    });
+    const worker = await bed.startWorker('bytes', BATCH_ENV);
+    await launchJob(bed.t, key, bed.queuePrefix);
+    await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
+    await expectExactlyOnce(bed.t, key, 30);
+    const files = batchFiles();
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) expect(Buffer.byteLength(file.content)).toBeLessThanOrEqual(2048);
+    const lines = files.flatMap((file) => file.content.trim().split('\n'));
+    expect(lines).toHaveLength(30);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('sends the rows of an expired batch to online calls, each once', async () => {
     const server = bed.servers.server;
     server.configure({ batchOutcome: 'expired' });
