@@ -38,7 +38,10 @@ function serve() {
 async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const value = await read().catch(() => undefined);
+    const value = await read().catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('evalq serve ended')) throw error;
+      return undefined;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
@@ -64,9 +67,18 @@ async function serverPid(): Promise<number> {
 describe('evalq serve', () => {
   it('evaluates with its own workers, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const first = serve();
-    await until('serve to be ready', () =>
-      Promise.resolve(first.output().some((line) => line.startsWith('evalq serve:')) || undefined),
+    let exited: string | undefined;
+    first.then(
+      (run) => (exited = `exit ${run.code}:\n${run.stdout}\n${run.stderr}`),
+      (error: Error) => (exited = error.message),
     );
+    await until('serve to be ready', () => {
+      // A serve that ended (a port taken meanwhile, say) is a failure to report, not to wait out.
+      if (exited) throw new Error(`evalq serve ended before it was ready (${exited})`);
+      return Promise.resolve(
+        first.output().some((line) => line.startsWith('evalq serve:')) || undefined,
+      );
+    });
     expect(first.output().filter((line) => line.includes('"worker ready"'))).toHaveLength(2);
     expect(first.output().join('\n')).toContain('embedded PostgreSQL');
     expect(first.output().join('\n')).toContain('queue-less (no Redis)');
