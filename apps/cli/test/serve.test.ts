@@ -35,15 +35,19 @@ function serve() {
   );
 }
 
-async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
+async function until<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  context: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const value = await read().catch((error: unknown) => {
       if (error instanceof Error && error.message.startsWith('evalq serve ended')) throw error;
       return undefined;
     });
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context()}`);
     await sleep(100);
   }
 }
@@ -72,14 +76,26 @@ describe('evalq serve', () => {
       (run) => (exited = `exit ${run.code}:\n${run.stdout}\n${run.stderr}`),
       (error: Error) => (exited = error.message),
     );
-    await until('serve to be ready', () => {
-      // A serve that ended (a port taken meanwhile, say) is a failure to report, not to wait out.
-      if (exited) throw new Error(`evalq serve ended before it was ready (${exited})`);
-      return Promise.resolve(
-        first.output().some((line) => line.startsWith('evalq serve:')) || undefined,
-      );
-    });
-    expect(first.output().filter((line) => line.includes('"worker ready"'))).toHaveLength(2);
+    // What serve said, without the API's request lines: the story of a run that went wrong.
+    const story = () =>
+      `; evalq serve said:\n${first
+        .output()
+        .filter((line) => !line.includes('"req"') && !line.includes('"res"'))
+        .join('\n')}`;
+    await until(
+      'serve and both its workers to be ready',
+      () => {
+        // A serve that ended (a port taken meanwhile, say) is a failure to report, not to wait out.
+        if (exited) throw new Error(`evalq serve ended before it was ready (${exited})`);
+        const lines = first.output();
+        // The workers log through an asynchronous logger: their lines may follow serve's own.
+        const ready =
+          lines.some((line) => line.startsWith('evalq serve:')) &&
+          lines.filter((line) => line.includes('"worker ready"')).length === 2;
+        return Promise.resolve(ready || undefined);
+      },
+      story,
+    );
     expect(first.output().join('\n')).toContain('embedded PostgreSQL');
     expect(first.output().join('\n')).toContain('queue-less (no Redis)');
     const ready = await api<{ postgres: { ok: boolean }; redis?: unknown }>('GET', '/readyz');
@@ -102,10 +118,14 @@ describe('evalq serve', () => {
       prompt_ids: [prompt.prompt_id],
     });
     const job = `/v1/jobs/${model.model_id}/${prompt.prompt_id}/${dataset.dataset_id}`;
-    const done = await until('the job to finish', async () => {
-      const progress = await api<{ status: string; done: number }>('GET', job);
-      return progress.status === 'done' ? progress : undefined;
-    });
+    const done = await until(
+      'the job to finish',
+      async () => {
+        const progress = await api<{ status: string; done: number }>('GET', job);
+        return progress.status === 'done' ? progress : undefined;
+      },
+      story,
+    );
     expect(done.done).toBe(30);
 
     const pid = await serverPid();
@@ -126,5 +146,19 @@ describe('evalq serve', () => {
     expect(predictions.items).toHaveLength(30);
     second.kill();
     expect((await second).code).toBe(0);
-  });
+  }, 180_000);
+
+  it('stops everything, the embedded PostgreSQL included, when told to stop while its workers are still starting', async () => {
+    const run = serve();
+    // The API listens before the workers start: the signal lands in the middle of start-up.
+    await until('the API to listen', () =>
+      Promise.resolve(run.output().some((line) => line.includes('Server listening')) || undefined),
+    );
+    const pid = await serverPid();
+    run.kill(); // SIGTERM
+    const ended = await run;
+    expect(ended.code, ended.stdout + ended.stderr).toBe(0);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(ended.stdout).toContain('"stopped"');
+  }, 120_000);
 });

@@ -28,11 +28,17 @@ export async function runServe(
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'serve' });
   // Stopped in reverse order of start.
   const parts: Part[] = [];
+  let stopRequested = false;
+  let startup: Promise<Started | undefined> = Promise.resolve(undefined);
   let stopping: Promise<void> | undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   const stopAll = () => {
+    stopRequested = true;
     stopping ??= (async () => {
+      // A signal during start-up: the part being started finishes starting (none starts
+      // after it), so that it is stopped with the others instead of outliving them.
+      await startup.catch(() => undefined);
       const [database, ...rest] = parts;
       // The API and the workers stop together; the database last, once its clients are gone.
       await Promise.all(rest.map((part) => stopPart(part, logger)));
@@ -64,17 +70,16 @@ export async function runServe(
     // Before anything starts: an exposed API without a token is refused outright.
     const { assertSafeExposure } = await import('@evalq/api');
     assertSafeExposure(env.HOST, env.API_TOKEN);
-    const database = await openLocalDatabase(env);
-    parts.push({ name: 'PostgreSQL', stop: () => database.close() });
-    await migrate({ databaseUrl: database.url });
-    // Unset: queue-less, wake-ups and limits through PostgreSQL (docs/local-mode.md).
-    const redisUrl = env.REDIS_URL ?? NO_REDIS;
-    await startParts(env, processEnv, options, database, redisUrl, parts);
-    say(
-      `evalq serve: API and dashboard on http://${hostForUrl(env.HOST)}:${env.PORT}/ with ${options.workers} ` +
-        `worker${options.workers === 1 ? '' : 's'}; ${database.description}; ` +
-        `${redisUrl === NO_REDIS ? 'queue-less (no Redis)' : `Redis at ${redactUrl(redisUrl)}`}. Ctrl-C stops it.`,
-    );
+    startup = startAll(env, processEnv, options, parts, () => stopRequested);
+    const started = await startup;
+    if (started) {
+      const { database, redisUrl } = started;
+      say(
+        `evalq serve: API and dashboard on http://${hostForUrl(env.HOST)}:${env.PORT}/ with ${options.workers} ` +
+          `worker${options.workers === 1 ? '' : 's'}; ${database.description}; ` +
+          `${redisUrl === NO_REDIS ? 'queue-less (no Redis)' : `Redis at ${redactUrl(redisUrl)}`}. Ctrl-C stops it.`,
+      );
+    }
     await stopped;
     logger.info('stopped');
   } catch (error) {
@@ -87,23 +92,39 @@ export async function runServe(
   }
 }
 
-async function startParts(
+interface Started {
+  database: LocalDatabase;
+  redisUrl: string;
+}
+
+/**
+ * Starts the database, then the API, then the workers, each added to `parts` as soon as
+ * it runs. Returns undefined, having started nothing more, once a stop is requested.
+ */
+async function startAll(
   env: z.output<typeof serveEnv>,
   processEnv: NodeJS.ProcessEnv,
   options: ServeOptions,
-  database: LocalDatabase,
-  redisUrl: string,
   parts: Part[],
-): Promise<void> {
+  stopRequested: () => boolean,
+): Promise<Started | undefined> {
+  const database = await openLocalDatabase(env);
+  parts.push({ name: 'PostgreSQL', stop: () => database.close() });
+  if (stopRequested()) return undefined;
+  await migrate({ databaseUrl: database.url });
+  // Unset: queue-less, wake-ups and limits through PostgreSQL (docs/local-mode.md).
+  const redisUrl = env.REDIS_URL ?? NO_REDIS;
   const [{ startApi }, { parseWorkerConfig, startWorker }] = await Promise.all([
     import('@evalq/api'),
     import('@evalq/worker'),
   ]);
+  if (stopRequested()) return undefined;
   const shared = { ...processEnv, DATABASE_URL: database.url, REDIS_URL: redisUrl };
   const apiSettings: ApiEnv = { ...env, DATABASE_URL: database.url, REDIS_URL: redisUrl };
   const api = await startApi(apiSettings, createLogger({ level: env.LOG_LEVEL, name: 'api' }));
   parts.push({ name: 'the API', stop: () => api.close() });
   for (let i = 1; i <= options.workers; i += 1) {
+    if (stopRequested()) return undefined;
     const config = parseWorkerConfig(shared);
     const worker = await startWorker(config, {
       env: processEnv,
@@ -115,6 +136,7 @@ async function startParts(
     });
     parts.push({ name: `worker ${i}`, stop: () => worker.stop() });
   }
+  return stopRequested() ? undefined : { database, redisUrl };
 }
 
 async function stopPart(part: Part, logger: Logger): Promise<void> {
