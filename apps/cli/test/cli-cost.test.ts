@@ -92,6 +92,64 @@ describe('evalq run --max-cost, evalq budget and evalq status', () => {
   });
 });
 
+describe('evalq resume', () => {
+  it("runs a run's rows failed by a model that could not be called again; a job that is not paused is not resumed, and says so", async () => {
+    const dataset = (await api.post('/v1/datasets', { name: 'cli resume' })).body.dataset_id;
+    await api.post(
+      `/v1/datasets/${dataset}/rows`,
+      Array.from({ length: 5 }, (_, i) => ({ content: `row ${i}`, expected_prediction: 'yes' })),
+    );
+    const model = (await api.post('/v1/models', { name: 'cli-unreachable', source: 'mock' })).body
+      .model_id;
+    const prompt = (await api.post('/v1/prompts', { text: 'Resume: {{content}}' })).body.prompt_id;
+    const launched = await ok([
+      'run',
+      '--dataset',
+      String(dataset),
+      '--models',
+      String(model),
+      '--prompts',
+      String(prompt),
+    ]);
+    const runId = /run ([0-9a-f-]{36}) launched/.exec(launched)![1]!;
+    const key = { model_id: model, prompt_id: prompt, dataset_id: dataset };
+    // Three calls refused for a bad key, as a worker stores them: the job pauses (provider).
+    const claims = await claimRows(api.t, key, 3);
+    await finishRows(
+      api.t.db,
+      'test-worker',
+      claims.map((claim) => ({
+        ...key,
+        row_id: claim.row_id,
+        claim_attempt: claim.claim_attempt,
+        prediction: '',
+        prediction_time: 0.01,
+        status: 'failed' as const,
+        formatted_prompt: claim.content,
+        error: 'auth (HTTP 401): Incorrect API key provided',
+        error_kind: 'auth',
+        attempts: 1,
+        prompt_tokens: null,
+        completion_tokens: null,
+        passed: null,
+        score: null,
+        grading: null,
+        grading_version: 0,
+      })),
+    );
+    expect(await ok(['status', '--dataset', String(dataset)])).toContain('paused (provider)');
+
+    expect(await ok(['resume', runId])).toContain(`run ${runId}: running`);
+    const job = (await api.get(`/v1/jobs/${model}/${prompt}/${dataset}`)).body;
+    // The failed rows are pending again, to be called with the fixed model.
+    expect(job).toMatchObject({ status: 'running', failed: 0, done: 0, pending: 5 });
+    const again = await ok(['resume', `${model}/${prompt}/${dataset}`]);
+    expect(again).toContain(`job ${model}/${prompt}/${dataset} not resumed`);
+    const bad = await evalq(['resume', 'nonsense']);
+    expect(bad.code).not.toBe(0);
+  });
+});
+
 describe('evalq cache', () => {
   it('shows the stats and clears by model', async () => {
     const model = (await api.post('/v1/models', { name: 'cli-cached', source: 'mock' })).body
