@@ -5,6 +5,54 @@
 -- (250-row inserts into a 50,000-row job: 161-173 -> 114-121 µs a prediction). The
 -- counters are now updated alone; a second UPDATE sets status and times only on a
 -- job's first and last prediction. Counts, statuses, times and log rows are as before.
+--
+-- The budget check after it: the trigger has the job's row in hand, so it needs only
+-- the run half of budget_reached(), which now has a name of its own; it was an EXISTS
+-- over the job's budgeted runs followed by budget_reached(), which read the job again
+-- and joined the same runs a second time.
+
+-- One of the job's live runs with a budget has spent it (its jobs' spend together).
+CREATE FUNCTION run_budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+AS $$
+BEGIN
+    -- plpgsql, not sql: its plans are kept (a sql function is planned at every call).
+    RETURN EXISTS (
+        SELECT 1
+          FROM run_jobs rj
+          JOIN runs r ON r.id = rj.run_id
+          CROSS JOIN LATERAL (
+              SELECT coalesce(sum(j.spent_usd), 0) AS usd, coalesce(sum(j.spent_tokens), 0) AS tokens
+                FROM run_jobs o
+                JOIN modelpromptstatus j
+                  ON j.model_id = o.model_id AND j.prompt_id = o.prompt_id
+                 AND j.dataset_id = r.dataset_id
+               WHERE o.run_id = r.id) s
+         WHERE rj.model_id = p_model_id AND rj.prompt_id = p_prompt_id
+           AND r.dataset_id = p_dataset_id AND r.canceled_at IS NULL
+           AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL)
+           AND over_budget(s.usd, s.tokens, r.max_cost_usd, r.max_tokens));
+END;
+$$;
+
+-- The budget rule (docs/cost.md): the job's own budget, or one of its runs'.
+CREATE OR REPLACE FUNCTION budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+AS $$
+BEGIN
+    RETURN EXISTS (
+               SELECT 1 FROM modelpromptstatus j
+                WHERE j.model_id = p_model_id AND j.prompt_id = p_prompt_id
+                  AND j.dataset_id = p_dataset_id
+                  AND over_budget(coalesce(j.spent_usd, 0), j.spent_tokens, j.max_cost_usd, j.max_tokens))
+        OR run_budget_reached(p_model_id, p_prompt_id, p_dataset_id);
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION update_modelpromptstatus()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -75,11 +123,7 @@ BEGIN
     IF job.provider_failures >= 3 THEN
         stop := 'provider';
     ELSIF over_budget(coalesce(job.spent_usd, 0), job.spent_tokens, job.max_cost_usd, job.max_tokens)
-          OR (EXISTS (SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
-                       WHERE rj.model_id = NEW.model_id AND rj.prompt_id = NEW.prompt_id
-                         AND r.dataset_id = job_dataset_id AND r.canceled_at IS NULL
-                         AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL))
-              AND budget_reached(NEW.model_id, NEW.prompt_id, job_dataset_id)) THEN
+          OR run_budget_reached(NEW.model_id, NEW.prompt_id, job_dataset_id) THEN
         stop := 'budget';
     END IF;
     IF stop IS NOT NULL THEN
