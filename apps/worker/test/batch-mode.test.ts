@@ -59,6 +59,14 @@ const batchesOf = (key: JobKey) =>
     [key.model_id, key.prompt_id, key.dataset_id],
   );
 
+/** The batches' last step (files deleted, state done) follows the job's last prediction. */
+const untilBatchesDone = (key: JobKey, describe: () => string) =>
+  waitFor(async () => (await batchesOf(key)).every((batch) => batch.state === 'done'), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+    describe,
+  });
+
 const batchFiles = () => bed.servers.server.files.filter((file) => file.purpose === 'batch');
 
 /**
@@ -81,6 +89,7 @@ async function killAt(
   const survivor = await bed.startWorker(`${label}-survivor`, BATCH_ENV);
   await waitForJobDone(bed.t, key, 40_000, () => survivor.describe());
   await expectExactlyOnce(bed.t, key, rows);
+  await untilBatchesDone(key, () => survivor.describe());
   return { key, survivor };
 }
 
@@ -106,6 +115,7 @@ describe('a job of a batch-dispatch model', () => {
 
     await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
     await expectExactlyOnce(bed.t, key, rows);
+    await untilBatchesDone(key, () => worker.describe());
     // 120 rows, 50 per file: three batches, each created once.
     expect(server.batches.map((b) => b.request_counts.total).sort()).toEqual([20, 50, 50]);
     expect(server.files.filter((f) => f.purpose === 'batch')).toHaveLength(3);
@@ -131,6 +141,10 @@ describe('a job of a batch-dispatch model', () => {
       `SELECT state, count(*)::int AS n FROM provider_batches GROUP BY state`,
     );
     expect(stored).toEqual([{ state: 'done', n: 3 }]);
+    // Nothing left at the provider: each batch's input, output and error file deleted.
+    expect(server.files.map((f) => [f.purpose, f.deleted === true])).toEqual(
+      Array.from({ length: 9 }, () => [expect.stringMatching(/^batch/), true]),
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const model = `model_id="${key.model_id}"`;
     expect(metrics).toContain(
@@ -169,6 +183,7 @@ describe('a job of a batch-dispatch model', () => {
     await launchJob(bed.t, key, bed.queuePrefix);
     await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
     await expectExactlyOnce(bed.t, key, 30);
+    await untilBatchesDone(key, () => worker.describe());
     expect(server.batches).toHaveLength(1);
     expect(server.requests).toHaveLength(30);
     expect(await jobState(bed.t, key)).toMatchObject({ correct: 30 });

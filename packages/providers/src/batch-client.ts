@@ -39,4 +39,6 @@ export interface BatchClient {
   cancelBatch(batchId: string): Promise<ProviderBatch>;
   /** A file's whole content (an output or error file). */
   fileContent(fileId: string): Promise<string>;
+  /** Deletes a file at the provider; one already gone counts as deleted. */
+  deleteFile(fileId: string): Promise<void>;
 }

@@ -71,6 +71,14 @@ describe('fake Batch API through the openai SDK', () => {
     ]);
   });
 
+  it('deletes a file, which is then neither listed nor readable; deleting it again is not an error', async () => {
+    const fileId = await batches.uploadFile('evalq-gone.jsonl', inputFile(['bye']));
+    await batches.deleteFile(fileId);
+    expect(await batches.findFile('evalq-gone.jsonl', since())).toBeUndefined();
+    await expect(batches.fileContent(fileId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(batches.deleteFile(fileId)).resolves.toBeUndefined();
+  });
+
   it('finds an uploaded file by its name and a batch by its metadata (an answer that was lost)', async () => {
     for (let i = 0; i < 25; i += 1) {
       await batches.uploadFile(`other-${i}.jsonl`, inputFile(['x']));

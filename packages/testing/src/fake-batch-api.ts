@@ -34,6 +34,8 @@ export interface FakeFile {
   purpose: string;
   content: string;
   created_at: number;
+  /** Deleted through `DELETE /v1/files/:id`: kept here, as the provider's audit log would. */
+  deleted?: boolean;
 }
 
 export interface FakeBatch {
@@ -64,6 +66,7 @@ export interface FakeBatch {
 export type CompletionAnswer = (body: Record<string, unknown>) => Record<string, unknown>;
 
 export interface FakeBatchApi {
+  /** Every file ever stored, deleted ones included (marked `deleted`). */
   readonly files: readonly FakeFile[];
   readonly batches: readonly FakeBatch[];
   /** True when this request is the Batch API's (files or batches). */
@@ -234,7 +237,7 @@ export function createFakeBatchApi(
       completion_window?: string;
       metadata?: Record<string, string> | null;
     };
-    const input = files.find((file) => file.id === params.input_file_id);
+    const input = files.find((file) => file.id === params.input_file_id && !file.deleted);
     if (!input || input.purpose !== 'batch') {
       send(res, 400, { error: { message: 'input_file_id names no batch file' } });
       return;
@@ -283,10 +286,12 @@ export function createFakeBatchApi(
       if (post && id === undefined) return createFile(req, res, body);
       if (id === undefined) {
         const purpose = url.searchParams.get('purpose');
-        const matching = files.filter((file) => purpose === null || file.purpose === purpose);
+        const matching = files.filter(
+          (file) => !file.deleted && (purpose === null || file.purpose === purpose),
+        );
         return send(res, 200, list(matching, url, fileObject));
       }
-      const file = files.find((candidate) => candidate.id === id);
+      const file = files.find((candidate) => candidate.id === id && !candidate.deleted);
       if (!file) return notFound(res, 'file');
       if (action === 'content') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -294,7 +299,7 @@ export function createFakeBatchApi(
         return;
       }
       if (req.method === 'DELETE') {
-        files = files.filter((candidate) => candidate !== file);
+        file.deleted = true;
         return send(res, 200, { id, object: 'file', deleted: true });
       }
       return send(res, 200, fileObject(file));

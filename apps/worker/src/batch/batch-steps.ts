@@ -17,6 +17,7 @@ import type { JudgeCall } from '@evalq/grading';
 import { FINAL_BATCH_STATUSES, ProviderError, type BatchClient } from '@evalq/providers';
 import type { JobCatalog, JobContext } from '../job-catalog.js';
 import type { RowWork } from '../row-call.js';
+import { errorSummary } from '../error-summary.js';
 import { NO_VERDICT } from '../row-grading.js';
 import { batchFileName, buildBatchFile } from './batch-file.js';
 import type { BatchMetrics } from './batch-metrics.js';
@@ -128,6 +129,7 @@ async function step(
       deps.metrics.lines.inc({ model_id: String(batch.model_id), outcome: 'online' }, returned);
       log.info({ rows: returned }, 'batch rows sent to online calls');
     }
+    if (context.model.batch) await deleteBatchFiles(batch, context.model.batch, log);
     await record({ state: 'done', returned, next_check_in_s: 0 });
     return 'wait';
   }
@@ -277,6 +279,34 @@ async function prepare(
 }
 
 /** Hands the rows the batch still holds to this worker's online calls; returns how many. */
+/**
+ * Deletes the batch's input, output and error files at the provider once every row is
+ * stored or back with the workers: they hold the evaluation's prompts and answers, and
+ * the provider keeps (and may bill) them until deleted. Done before the batch is
+ * recorded done, so a worker that dies meanwhile leaves it to the next (a file already
+ * gone counts as deleted). A deletion that fails is logged, not retried: the files are
+ * a leftover then, not a loss.
+ */
+async function deleteBatchFiles(
+  batch: ProviderBatchRecord,
+  client: BatchClient,
+  log: Logger,
+): Promise<void> {
+  const ids = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter(
+    (id): id is string => id !== null,
+  );
+  for (const fileId of ids) {
+    try {
+      await client.deleteFile(fileId);
+    } catch (error) {
+      log.warn(
+        { err: errorSummary(error), file_id: fileId },
+        'could not delete a batch file at the provider; it stays there',
+      );
+    }
+  }
+}
+
 async function returnOnline(
   batch: ProviderBatchRecord,
   context: JobContext,

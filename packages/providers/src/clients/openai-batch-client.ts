@@ -81,6 +81,15 @@ export function createOpenAIBatchClient(options: OpenAIBatchClientOptions): Batc
     cancelBatch: (batchId) =>
       call(async (openai) => toProviderBatch(await openai.batches.cancel(batchId))),
     fileContent: (fileId) => call(async (openai) => (await openai.files.content(fileId)).text()),
+    deleteFile: async (fileId) => {
+      try {
+        await call((openai) => openai.files.delete(fileId));
+      } catch (error) {
+        // Deleted already (by an earlier attempt whose answer was lost, or by a person).
+        if (error instanceof ProviderError && error.kind === 'not_found') return;
+        throw error;
+      }
+    },
   };
 }
 
