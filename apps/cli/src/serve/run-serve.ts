@@ -28,13 +28,11 @@ export async function runServe(
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'serve' });
   // Stopped in reverse order of start.
   const parts: Part[] = [];
-  let stopRequested = false;
   let startup: Promise<Started | undefined> = Promise.resolve(undefined);
   let stopping: Promise<void> | undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   const stopAll = () => {
-    stopRequested = true;
     stopping ??= (async () => {
       // A signal during start-up: the part being started finishes starting (none starts
       // after it), so that it is stopped with the others instead of outliving them.
@@ -70,7 +68,7 @@ export async function runServe(
     // Before anything starts: an exposed API without a token is refused outright.
     const { assertSafeExposure } = await import('@evalq/api');
     assertSafeExposure(env.HOST, env.API_TOKEN);
-    startup = startAll(env, processEnv, options, parts, () => stopRequested);
+    startup = startAll(env, processEnv, options, parts, () => stopping !== undefined);
     const started = await startup;
     if (started) {
       const { database, redisUrl } = started;
