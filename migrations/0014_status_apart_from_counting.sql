@@ -9,7 +9,8 @@
 -- The budget check after it: the trigger has the job's row in hand, so it needs only
 -- the run half of budget_reached(), which now has a name of its own; it was an EXISTS
 -- over the job's budgeted runs followed by budget_reached(), which read the job again
--- and joined the same runs a second time.
+-- and joined the same runs a second time. pause_stopped_jobs(), the same check for
+-- updated and deleted predictions, is written the same way.
 
 -- One of the job's live runs with a budget has spent it (its jobs' spend together).
 CREATE FUNCTION run_budget_reached(p_model_id integer, p_prompt_id integer, p_dataset_id integer)
@@ -50,6 +51,27 @@ BEGIN
                   AND j.dataset_id = p_dataset_id
                   AND over_budget(coalesce(j.spent_usd, 0), j.spent_tokens, j.max_cost_usd, j.max_tokens))
         OR run_budget_reached(p_model_id, p_prompt_id, p_dataset_id);
+END;
+$$;
+
+-- Pauses the given jobs that a budget or their provider failures stop.
+CREATE OR REPLACE FUNCTION pause_stopped_jobs(model_ids integer[], prompt_ids integer[], dataset_ids integer[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    UPDATE modelpromptstatus j
+       SET status         = 'paused',
+           paused_reason  = CASE WHEN j.provider_failures >= 3 THEN 'provider' ELSE 'budget' END,
+           paused_message = CASE WHEN j.provider_failures >= 3 THEN j.paused_message
+                                 ELSE 'the budget is reached' END,
+           updated_at     = now()
+      FROM unnest(model_ids, prompt_ids, dataset_ids) AS k(model_id, prompt_id, dataset_id)
+     WHERE j.model_id = k.model_id AND j.prompt_id = k.prompt_id AND j.dataset_id = k.dataset_id
+       AND j.status IN ('pending', 'running')
+       AND (j.provider_failures >= 3
+            OR over_budget(coalesce(j.spent_usd, 0), j.spent_tokens, j.max_cost_usd, j.max_tokens)
+            OR run_budget_reached(j.model_id, j.prompt_id, j.dataset_id));
 END;
 $$;
 
