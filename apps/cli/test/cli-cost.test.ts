@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finishRows } from '@evalq/db';
-import { claimRows } from '../../api/test/support/claim-protocol.js';
+import { claimRows, finishRows } from '../../api/test/support/claim-protocol.js';
 import { startTestApi, type TestApi } from '../../api/test/support/test-api.js';
 import { runEvalq } from './support/run-evalq.js';
 
@@ -53,28 +52,8 @@ describe('evalq run --max-cost, evalq budget and evalq status', () => {
     const runId = /run ([0-9a-f-]{36}) launched/.exec(launched)![1]!;
     const key = { model_id: model, prompt_id: prompt, dataset_id: dataset };
     const claims = await claimRows(api.t, key, 3);
-    await finishRows(
-      api.t.db,
-      'test-worker',
-      claims.map((claim) => ({
-        ...key,
-        row_id: claim.row_id,
-        claim_attempt: claim.claim_attempt,
-        prediction: 'yes',
-        prediction_time: 0.01,
-        status: 'success' as const,
-        formatted_prompt: claim.content,
-        error: null,
-        attempts: 1,
-        prompt_tokens: 10,
-        completion_tokens: 1,
-        passed: true,
-        score: 1,
-        grading: '[]',
-        grading_version: 0,
-        cost_usd: 0.1,
-      })),
-    );
+    // Three correct answers at $0.10 each (10 + 1 tokens).
+    await finishRows(api.t, key, claims, { promptTokens: 10, costUsd: 0.1 });
     const status = await ok(['status', '--dataset', String(dataset)]);
     expect(status).toContain('paused (budget)');
     expect(status).toContain('$0.300');
@@ -115,28 +94,10 @@ describe('evalq resume', () => {
     const key = { model_id: model, prompt_id: prompt, dataset_id: dataset };
     // Three calls refused for a bad key, as a worker stores them: the job pauses (provider).
     const claims = await claimRows(api.t, key, 3);
-    await finishRows(
-      api.t.db,
-      'test-worker',
-      claims.map((claim) => ({
-        ...key,
-        row_id: claim.row_id,
-        claim_attempt: claim.claim_attempt,
-        prediction: '',
-        prediction_time: 0.01,
-        status: 'failed' as const,
-        formatted_prompt: claim.content,
-        error: 'auth (HTTP 401): Incorrect API key provided',
-        error_kind: 'auth',
-        attempts: 1,
-        prompt_tokens: null,
-        completion_tokens: null,
-        passed: null,
-        score: null,
-        grading: null,
-        grading_version: 0,
-      })),
-    );
+    await finishRows(api.t, key, claims, {
+      outcome: 'failed',
+      error: { message: 'auth (HTTP 401): Incorrect API key provided', kind: 'auth' },
+    });
     expect(await ok(['status', '--dataset', String(dataset)])).toContain('paused (provider)');
 
     expect(await ok(['resume', runId])).toContain(`run ${runId}: running`);

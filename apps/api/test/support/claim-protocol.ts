@@ -29,6 +29,10 @@ export interface FinishOptions {
   answer?: (row: { row_id: number; expected_prediction: string }) => string;
   promptTokens?: number | null;
   seconds?: number;
+  /** A failed call's error and its kind (a kind such as `auth` can pause the job: docs/cost.md). */
+  error?: { message: string; kind: string };
+  /** What each call cost, USD. */
+  costUsd?: number;
 }
 
 /**
@@ -93,10 +97,12 @@ export async function finishRows(
         prediction_time: seconds,
         status: outcome,
         formatted_prompt: prompt.render(row).formatted,
-        error: outcome === 'failed' ? 'HTTP 500 from provider' : null,
+        error: outcome === 'failed' ? (options.error?.message ?? 'HTTP 500 from provider') : null,
+        error_kind: outcome === 'failed' ? (options.error?.kind ?? null) : null,
         attempts: 1,
         prompt_tokens: options.promptTokens ?? null,
         completion_tokens: options.promptTokens == null ? null : 1,
+        cost_usd: options.costUsd ?? null,
       };
     }),
   );
