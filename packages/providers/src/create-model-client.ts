@@ -82,8 +82,6 @@ export interface CallSettings {
   maxRetries: number;
   maxConcurrency: number | undefined;
   requestsPerMinute: number | undefined;
-  /** `batch`: the model's rows go through its Batch API (docs/batch.md). */
-  dispatch: 'online' | 'batch';
   batchMaxRequests: number;
   batchMaxBytes: number;
   /** A batch request's price ÷ the online price. */
@@ -96,7 +94,6 @@ export function callSettings(config: ModelConfig): CallSettings {
     maxRetries: config.max_retries ?? MODEL_CONFIG_DEFAULTS.max_retries,
     maxConcurrency: config.max_concurrency,
     requestsPerMinute: config.requests_per_minute,
-    dispatch: config.dispatch ?? 'online',
     batchMaxRequests: config.batch_max_requests ?? MODEL_CONFIG_DEFAULTS.batch_max_requests,
     batchMaxBytes: config.batch_max_bytes ?? MODEL_CONFIG_DEFAULTS.batch_max_bytes,
     batchPriceFactor: config.batch_price_factor ?? MODEL_CONFIG_DEFAULTS.batch_price_factor,

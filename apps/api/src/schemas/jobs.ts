@@ -68,7 +68,6 @@ export const jobListQuery = z.object({
 
 const count = z.number().int().min(0);
 
-/** The progress object (docs/api.md), field for field. Read in O(1) from the job's counters. */
 /** A batch job's phase (docs/batch.md), instead of a bar that stays at 0 for hours. */
 export const batchPhase = z.object({
   phase: z
@@ -83,6 +82,7 @@ export const batchPhase = z.object({
   provider_failed: count.describe('of those, failed so far'),
 });
 
+/** The progress object (docs/api.md), field for field. Read in O(1) from the job's counters. */
 export const progress = z
   .object({
     model_id: idSchema,
