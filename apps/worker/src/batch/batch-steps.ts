@@ -278,7 +278,6 @@ async function prepare(
   });
 }
 
-/** Hands the rows the batch still holds to this worker's online calls; returns how many. */
 /**
  * Deletes the batch's input, output and error files at the provider once every row is
  * stored or back with the workers: they hold the evaluation's prompts and answers, and
@@ -307,6 +306,7 @@ async function deleteBatchFiles(
   }
 }
 
+/** Hands the rows the batch still holds to this worker's online calls; returns how many. */
 async function returnOnline(
   batch: ProviderBatchRecord,
   context: JobContext,

@@ -70,13 +70,16 @@ export async function batchBudgetFacts(
   return result.rows[0];
 }
 
-/** Jobs of batch-dispatch models with pending rows: work for a new batch. */
+/**
+ * Jobs of batch-dispatch models with pending rows: work for a new batch. Paused jobs are
+ * left out (the claim gate would give them no rows); their open batches still move on.
+ */
 export async function jobsAwaitingBatches(db: Kysely<Database>): Promise<JobKey[]> {
   const result = await sql<JobKey>`
     SELECT j.model_id, j.prompt_id, j.dataset_id
       FROM modelpromptstatus j
       JOIN models m ON m.model_id = j.model_id
-     WHERE j.status <> 'done' AND m.config->>'dispatch' = 'batch'
+     WHERE j.status NOT IN ('done', 'paused') AND m.config->>'dispatch' = 'batch'
        AND EXISTS (SELECT 1 FROM predictionstatus ps
                     WHERE ps.model_id = j.model_id AND ps.prompt_id = j.prompt_id
                       AND ps.dataset_id = j.dataset_id AND ps.status = 'pending')
