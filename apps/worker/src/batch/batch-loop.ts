@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '@evalq/core';
 import {
   assignBatch,
-  batchBudgetFacts,
   jobsAwaitingBatches,
   leaseDueBatch,
   renewBatchLease,
@@ -68,8 +67,8 @@ export class BatchLoop {
       const context = await catalog.ensure(job);
       if (!context?.model.batch) continue;
       while (!this.#stop.signal.aborted) {
-        const size = await this.#nextBatchSize(job, context.model.settings);
-        if (size === 0) break;
+        const { batchMaxRequests, maxConcurrency } = context.model.settings;
+        const size = { wanted: batchMaxRequests, probe: maxConcurrency ?? PROBE_ROWS };
         const batch = await assignBatch(db, job, size, {
           workerId: this.#o.workerId,
           seconds: this.#o.leaseSeconds,
@@ -82,23 +81,6 @@ export class BatchLoop {
         await this.#advance(batch);
       }
     }
-  }
-
-  /**
-   * How many rows the job's next batch may take: the file limit; under a budget whose
-   * cost per request is not known yet, a probe of `max_concurrency` rows (100 when
-   * unset) alone, so no more than that many requests are paid for before the gate
-   * (claim_allowance) can weigh them; after it, the gate decides.
-   */
-  async #nextBatchSize(
-    job: Parameters<typeof batchBudgetFacts>[1],
-    settings: { batchMaxRequests: number; maxConcurrency: number | undefined },
-  ): Promise<number> {
-    const facts = await batchBudgetFacts(this.#o.db, job);
-    if (!facts) return 0;
-    if (!facts.budgeted || facts.cost_known) return settings.batchMaxRequests;
-    if (facts.open_batches > 0) return 0;
-    return Math.min(settings.batchMaxRequests, settings.maxConcurrency ?? PROBE_ROWS);
   }
 
   async #advanceDue(): Promise<void> {

@@ -40,36 +40,6 @@ export function batchOwner(batchKey: number): string {
   return `provider-batch/${batchKey}`;
 }
 
-/** What the size of a job's next batch depends on under a budget (docs/batch.md, "Budgets"). */
-export interface BatchBudgetFacts {
-  /** A budget covers the job: its own, or a run's (as claim_allowance reads them, 0012). */
-  budgeted: boolean;
-  /** A stored prediction has told what one request costs (claim_allowance's yardstick). */
-  cost_known: boolean;
-  /** Its batches not finished yet. */
-  open_batches: number;
-}
-
-export async function batchBudgetFacts(
-  db: Kysely<Database>,
-  job: JobKey,
-): Promise<BatchBudgetFacts | undefined> {
-  const result = await sql<BatchBudgetFacts>`
-    SELECT (j.max_cost_usd IS NOT NULL OR j.max_tokens IS NOT NULL OR EXISTS (
-              SELECT 1 FROM run_jobs rj JOIN runs r ON r.id = rj.run_id
-               WHERE rj.model_id = j.model_id AND rj.prompt_id = j.prompt_id
-                 AND r.dataset_id = j.dataset_id AND r.canceled_at IS NULL
-                 AND (r.max_cost_usd IS NOT NULL OR r.max_tokens IS NOT NULL))) AS budgeted,
-           (j.max_call_cost_usd > 0 OR j.max_call_tokens > 0) AS cost_known,
-           (SELECT count(*)::int FROM provider_batches b
-             WHERE b.model_id = j.model_id AND b.prompt_id = j.prompt_id
-               AND b.dataset_id = j.dataset_id AND b.state NOT IN ('done', 'cancelled')) AS open_batches
-      FROM modelpromptstatus j
-     WHERE j.model_id = ${job.model_id} AND j.prompt_id = ${job.prompt_id}
-       AND j.dataset_id = ${job.dataset_id}`.execute(db);
-  return result.rows[0];
-}
-
 /**
  * Jobs of batch-dispatch models with pending rows: work for a new batch. Paused jobs are
  * left out (the claim gate would give them no rows); their open batches still move on.
@@ -88,17 +58,18 @@ export async function jobsAwaitingBatches(db: Kysely<Database>): Promise<JobKey[
 }
 
 /**
- * Takes up to `limit` pending rows of a job into a new batch, in one statement: the
- * rows are claimed under the batch's owner and the batch recorded together, or neither
- * (a crash in between loses nothing). How many the claim gate allows is its to say
- * (claim_allowance, 0012): none while the job is paused, fewer under a budget, where the
- * rows of open batches count as in flight. The batch starts leased to `lease.workerId`.
- * Returns undefined when no row was pending.
+ * Takes up to `size.wanted` pending rows of a job into a new batch, in one statement:
+ * the rows are claimed under the batch's owner and the batch recorded together, or
+ * neither (a crash in between loses nothing). How many it may take is batch_allowance's
+ * to say (migrations/0015_batch_allowance.sql): none while the job is paused, a probe of
+ * `size.probe` rows alone while a budget's cost per request is unknown, then what the
+ * claim gate allows, where the rows of open batches count as in flight. The batch
+ * starts leased to `lease.workerId`. Returns undefined when no row was taken.
  */
 export async function assignBatch(
   db: Kysely<Database>,
   job: JobKey,
-  limit: number,
+  size: { wanted: number; probe: number },
   lease: { workerId: string; seconds: number },
 ): Promise<ProviderBatchRecord | undefined> {
   const result = await sql<ProviderBatchRecord>`
@@ -109,7 +80,8 @@ export async function assignBatch(
        WHERE model_id = ${job.model_id} AND prompt_id = ${job.prompt_id}
          AND dataset_id = ${job.dataset_id} AND status = 'pending'
        ORDER BY row_id
-       LIMIT claim_allowance(${job.model_id}, ${job.prompt_id}, ${job.dataset_id}, ${limit})
+       LIMIT batch_allowance(${job.model_id}, ${job.prompt_id}, ${job.dataset_id},
+                             ${size.wanted}, ${size.probe})
        FOR UPDATE SKIP LOCKED
     ), taken AS (
       UPDATE predictionstatus ps
