@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  assignBatch,
   claimRows,
   finishRows,
   heartbeatClaims,
@@ -299,6 +300,19 @@ describe('heartbeat, reclaim and release', () => {
       (await reclaimExpiredClaims(t.db, 60, 100)).filter((j) => j.model_id === key.model_id),
     ).toEqual([]);
     expect(await statuses(key)).toEqual({ in_progress: 2 });
+  });
+
+  it("leaves a provider batch's rows to the batch's lease, however old their stamp", async () => {
+    const key = await newJob(30);
+    const lease = { workerId: 'w', seconds: 60 };
+    const batch = await assignBatch(t.db, key, { wanted: 20, probe: 20 }, lease);
+    expect(batch?.request_count).toBe(20);
+    await claimRows(t.db, key, 3, 'w');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(
+      (await reclaimExpiredClaims(t.db, 0, 100)).filter((j) => j.model_id === key.model_id),
+    ).toEqual([{ ...key, rows: 3 }]);
+    expect(await statuses(key)).toEqual({ in_progress: 20, pending: 10 });
   });
 
   it('hands held rows back to pending', async () => {

@@ -139,6 +139,8 @@ export interface ReclaimedJob extends JobKey {
  * the same zone, so the comparison holds whatever zone the sessions run in (evalq's
  * pools set UTC, but a connection pooler may drop that setting). Rows held by a provider
  * batch (provider-batches.ts) have no heartbeat: their batch's own lease covers them.
+ * The WHERE clause is the predicate of predictionstatus_lease_expiry_idx (migration
+ * 0016), word for word, so the planner walks that index, which holds no batch's rows.
  */
 export async function reclaimExpiredClaims(
   db: Kysely<Database>,
