@@ -51,9 +51,7 @@ export class ProgressCache {
     if (entry && age < this.ttlMs) return entry.record;
     if (entry && entry.settled) {
       if (entry.refreshing) {
-        return age < STALE_WINDOWS_WHILE_REFRESHING * this.ttlMs
-          ? entry.record
-          : entry.refreshing;
+        return age < STALE_WINDOWS_WHILE_REFRESHING * this.ttlMs ? entry.record : entry.refreshing;
       }
       if (age < 2 * this.ttlMs) {
         this.#refresh(id, entry, load);

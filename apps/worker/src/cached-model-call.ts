@@ -4,6 +4,7 @@ import type { ModelContext } from './job-catalog.js';
 import type { Grant } from './limits/call-limits.js';
 import { callModel, type ModelCallDeps, type ModelCallResult } from './model-call.js';
 import type { ResponseCache } from './response-cache.js';
+import { withoutNul } from './row-results.js';
 
 /** A call's result, and whether it came from the response cache. */
 export type CachedCallResult = ModelCallResult & { cached?: true };
@@ -44,8 +45,8 @@ export async function callModelWithCache(
     cache.store({
       cache_key: key,
       model_id: model.modelId,
-      // PostgreSQL text cannot hold NUL (the prediction drops it too).
-      prediction: result.completion.text.replaceAll('\u0000', ''),
+      // Stored as the prediction is (NUL dropped), so a hit reads back what a call stored.
+      prediction: withoutNul(result.completion.text),
       prompt_tokens: result.completion.promptTokens ?? null,
       completion_tokens: result.completion.completionTokens ?? null,
     });

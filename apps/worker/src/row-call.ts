@@ -7,7 +7,7 @@ import type { Grant } from './limits/call-limits.js';
 import { callModelWithCache, type CachedCallResult } from './cached-model-call.js';
 import type { ModelCallDeps, ModelCallResult } from './model-call.js';
 import type { ResponseCache } from './response-cache.js';
-import { gradeOutput, NO_VERDICT } from './row-grading.js';
+import { failedRow, gradedRow, renderFailure } from './row-results.js';
 
 /** One claimed row on its way to a result. */
 export interface RowWork {
@@ -72,7 +72,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
       )
     : unrenderable(work, deps, renderProblem);
   if (outcome.kind === 'abandoned') return outcome;
-  const row = {
+  const basics = {
     ...work.claim,
     dataset_id: work.datasetId,
     formatted_prompt: rendered?.formatted ?? prompt.template,
@@ -80,57 +80,19 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
     prediction_time: outcome.seconds,
   };
   if (outcome.kind === 'failed') {
-    return {
-      kind: 'finished',
-      row: {
-        ...row,
-        ...NO_VERDICT,
-        grading_version: grading.version,
-        prediction: '',
-        status: 'failed',
-        // PostgreSQL text cannot hold NUL; an error page may send one.
-        error: withoutNul(outcome.error),
-        error_kind: outcome.errorKind,
-        prompt_tokens: null,
-        completion_tokens: null,
-      },
-    };
+    return { kind: 'finished', row: failedRow(basics, outcome, grading.version) };
   }
-  const output = withoutNul(outcome.completion.text);
-  const promptTokens = outcome.completion.promptTokens ?? null;
-  const completionTokens = outcome.completion.completionTokens ?? null;
+  const { completion } = outcome;
   // A cache hit made no call: it costs nothing (still null for a model without a price).
   const cost = outcome.cached
     ? model.prices
       ? 0
       : null
-    : callCost(model.prices, promptTokens, completionTokens);
+    : callCost(model.prices, completion.promptTokens, completion.completionTokens);
   if (cost) deps.metrics.cost.spend.inc({ model_id: String(model.modelId) }, cost);
-  const verdict = await gradeOutput(
-    grading,
-    {
-      output,
-      expected: work.row.expected,
-      content: work.row.content,
-      variables: work.row.input,
-      latency_s: outcome.seconds,
-    },
-    grading.compiled?.needsJudge ? deps.judge(work.log) : NO_JUDGE,
-  );
-  return {
-    kind: 'finished',
-    row: {
-      ...row,
-      ...verdict,
-      prediction: output,
-      status: 'success',
-      error: null,
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      cost_usd: cost,
-      cached: outcome.cached === true,
-    },
-  };
+  const judge = grading.compiled?.needsJudge ? deps.judge(work.log) : NO_JUDGE;
+  const answer = { completion, cost, cached: outcome.cached === true };
+  return { kind: 'finished', row: await gradedRow(basics, answer, work.row, grading, judge) };
 }
 
 /** For assertions without a judge (gradeOutput never calls it). */
@@ -141,15 +103,5 @@ function unrenderable(work: RowWork, deps: RowCallDeps, problem: string): ModelC
   const { model } = work.context;
   deps.limits.release(model.modelId, work.firstPermit.permits);
   deps.metrics.errors.inc({ model_id: String(model.modelId), kind: 'config' });
-  return {
-    kind: 'failed',
-    error: `config: ${model.problem ?? problem}`,
-    errorKind: model.problem === undefined ? 'bad_request' : 'config',
-    seconds: 0,
-    calls: 0,
-  };
-}
-
-function withoutNul(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  return { kind: 'failed', ...renderFailure(model, problem), seconds: 0, calls: 0 };
 }

@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, type JobKey } from '@evalq/core';
 import { startFakeOpenAIServer } from '@evalq/testing';
 import {
+  createDataset,
   createJob,
+  createModel,
+  createPrompt,
   expectExactlyOnce,
   jobState,
   launchJob,
@@ -173,6 +176,69 @@ describe('a job of a batch-dispatch model', () => {
     const lines = files.flatMap((file) => file.content.trim().split('\n'));
     expect(lines).toHaveLength(30);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('stores a row whose prompt cannot be rendered as failed, the same as an online call does (error kind bad_request)', async () => {
+    const server = bed.servers.server;
+    const rows = 12;
+    const dataset_id = await createDataset(bed.t, rows);
+    // Rows 3, 6, …: no input, so no {{hint}}; the others render.
+    await bed.t.query(
+      `UPDATE rows SET input = jsonb_build_object('hint', 'add them') WHERE dataset_id = $1 AND row_id % 3 <> 0`,
+      [dataset_id],
+    );
+    const prompt_id = await createPrompt(
+      bed.t,
+      'Answer with the number only. {{content}} ({{hint}})',
+    );
+    const batched = {
+      model_id: await createModel(bed.t, {
+        name: 'batched',
+        library: 'openai',
+        config: { base_url: server.url, dispatch: 'batch' },
+      }),
+      prompt_id,
+      dataset_id,
+    };
+    const online = {
+      model_id: await createModel(bed.t, {
+        name: 'online',
+        library: 'openai',
+        config: { base_url: server.url },
+      }),
+      prompt_id,
+      dataset_id,
+    };
+    const worker = await bed.startWorker('unrenderable', BATCH_ENV);
+    await launchJob(bed.t, batched, bed.queuePrefix);
+    await launchJob(bed.t, online, bed.queuePrefix);
+    for (const key of [batched, online]) {
+      await waitForJobDone(bed.t, key, 30_000, () => worker.describe());
+      await expectExactlyOnce(bed.t, key, rows);
+      expect(await jobState(bed.t, key)).toMatchObject({ failed: 4, correct: 8 });
+    }
+    expect(server.batches.map((b) => b.request_counts.total)).toEqual([8]);
+    const failed = (key: JobKey) =>
+      bed.t.query<Record<string, unknown>>(
+        `SELECT row_id, status, prediction, error, error_kind, attempts, formatted_prompt,
+                passed, score, grading, prompt_tokens, completion_tokens, cost_usd, cached
+           FROM predictions WHERE model_id = $1 AND status = 'failed' ORDER BY row_id`,
+        [key.model_id],
+      );
+    const fromBatch = await failed(batched);
+    expect(fromBatch.map((p) => Number(p.row_id) % 3)).toEqual([0, 0, 0, 0]);
+    for (const prediction of fromBatch) {
+      expect(prediction).toMatchObject({
+        prediction: '',
+        error: expect.stringMatching(/^config: the row has no variable \{\{hint\}\}/),
+        error_kind: 'bad_request',
+        attempts: 0,
+        passed: null,
+        grading: null,
+        prompt_tokens: null,
+      });
+    }
+    expect(await failed(online)).toEqual(fromBatch);
   });
 
   it('sends the rows of an expired batch to online calls, each once', async () => {

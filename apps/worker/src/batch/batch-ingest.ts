@@ -8,9 +8,9 @@ import {
   type ProviderBatchRecord,
 } from '@evalq/db';
 import type { JudgeCall } from '@evalq/grading';
-import { batchPrices, callCost } from '@evalq/providers';
+import { batchPrices, callCost, type Completion } from '@evalq/providers';
 import type { JobContext } from '../job-catalog.js';
-import { gradeOutput } from '../row-grading.js';
+import { gradedRow } from '../row-results.js';
 import { readBatchResults } from './batch-output.js';
 
 /**
@@ -67,7 +67,7 @@ export async function ingestBatchOutput(
 async function finished(
   batch: ProviderBatchRecord,
   row: ClaimedRow,
-  completion: { text: string; promptTokens?: number; completionTokens?: number },
+  completion: Completion,
   context: JobContext,
   judge: JudgeCall,
   spend: IngestDeps['spend'],
@@ -77,21 +77,6 @@ async function finished(
     expected: row.expected_prediction,
     input: row.input ?? {},
   };
-  const output = completion.text.includes('\u0000')
-    ? completion.text.replaceAll('\u0000', '')
-    : completion.text;
-  const verdict = await gradeOutput(
-    context.grading,
-    {
-      output,
-      expected: row.expected_prediction,
-      content: row.content,
-      variables: variables.input,
-      // A batch line has no latency of its own (docs/batch.md).
-      latency_s: 0,
-    },
-    judge,
-  );
   // The one cost rule (packages/providers/src/call-cost.ts), at the batch price.
   const { model } = context;
   const cost = callCost(
@@ -99,22 +84,24 @@ async function finished(
     completion.promptTokens,
     completion.completionTokens,
   );
-  if (cost) spend(model.modelId, cost);
-  return {
+  const basics = {
     row_id: row.row_id,
     model_id: batch.model_id,
     prompt_id: batch.prompt_id,
     claim_attempt: row.claim_attempt,
     dataset_id: batch.dataset_id,
     formatted_prompt: context.prompt.render(variables).formatted,
-    prediction: output,
-    prediction_time: 0,
-    status: 'success',
-    error: null,
     attempts: 1,
-    prompt_tokens: completion.promptTokens ?? null,
-    completion_tokens: completion.completionTokens ?? null,
-    cost_usd: cost,
-    ...verdict,
+    // A batch line has no latency of its own (docs/batch.md).
+    prediction_time: 0,
   };
+  const stored = await gradedRow(
+    basics,
+    { completion, cost, cached: false },
+    variables,
+    context.grading,
+    judge,
+  );
+  if (cost) spend(model.modelId, cost);
+  return stored;
 }

@@ -10,7 +10,6 @@ import {
   releaseClaims,
   type BatchChanges,
   type Database,
-  type FinishedRow,
   type ProviderBatchRecord,
 } from '@evalq/db';
 import type { JudgeCall } from '@evalq/grading';
@@ -18,7 +17,7 @@ import { FINAL_BATCH_STATUSES, ProviderError, type BatchClient } from '@evalq/pr
 import type { JobCatalog, JobContext } from '../job-catalog.js';
 import type { RowWork } from '../row-call.js';
 import { errorSummary } from '../error-summary.js';
-import { NO_VERDICT } from '../row-grading.js';
+import { failedRow, renderFailure } from '../row-results.js';
 import { batchFileName, buildBatchFile } from './batch-file.js';
 import type { BatchMetrics } from './batch-metrics.js';
 import { ingestBatchOutput } from './batch-ingest.js';
@@ -248,23 +247,23 @@ async function prepare(
     await finishRows(
       deps.db,
       owner,
-      file.unrenderable.map(({ row, problem }): FinishedRow => ({
-        row_id: row.row_id,
-        model_id: batch.model_id,
-        prompt_id: batch.prompt_id,
-        claim_attempt: row.claim_attempt,
-        dataset_id: batch.dataset_id,
-        prediction: '',
-        prediction_time: 0,
-        status: 'failed',
-        formatted_prompt: context.prompt.template,
-        error: `config: ${problem}`,
-        attempts: 0,
-        prompt_tokens: null,
-        completion_tokens: null,
-        ...NO_VERDICT,
-        grading_version: context.grading.version,
-      })),
+      file.unrenderable.map(({ row, problem }) =>
+        failedRow(
+          {
+            row_id: row.row_id,
+            model_id: batch.model_id,
+            prompt_id: batch.prompt_id,
+            claim_attempt: row.claim_attempt,
+            dataset_id: batch.dataset_id,
+            formatted_prompt: context.prompt.template,
+            attempts: 0,
+            prediction_time: 0,
+          },
+          // Stored as an online call stores the same row (row-call.ts).
+          renderFailure(context.model, problem),
+          context.grading.version,
+        ),
+      ),
     );
   }
   if (file.included.length === 0) {
