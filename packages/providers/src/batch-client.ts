@@ -37,8 +37,12 @@ export interface BatchClient {
   findBatch(key: string, value: string, sinceSeconds: number): Promise<ProviderBatch | undefined>;
   retrieveBatch(batchId: string): Promise<ProviderBatch>;
   cancelBatch(batchId: string): Promise<ProviderBatch>;
-  /** A file's whole content (an output or error file). */
-  fileContent(fileId: string): Promise<string>;
+  /**
+   * A file's lines (an output or error file), read from the provider as they are used:
+   * an output file can be far larger than a worker's heap. A download that breaks
+   * mid-way throws from the iteration.
+   */
+  fileLines(fileId: string): Promise<AsyncIterable<string>>;
   /** Deletes a file at the provider; one already gone counts as deleted. */
   deleteFile(fileId: string): Promise<void>;
 }

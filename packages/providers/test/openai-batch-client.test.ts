@@ -31,6 +31,12 @@ beforeEach(() => {
   });
 });
 
+async function linesOf(fileId: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of await batches.fileLines(fileId)) if (line !== '') lines.push(line);
+  return lines;
+}
+
 function inputFile(prompts: string[]): string {
   return prompts
     .map((prompt, i) =>
@@ -58,14 +64,13 @@ describe('fake Batch API through the openai SDK', () => {
       counts: { total: 3, completed: 2, failed: 1 },
       metadata: { evalq_batch: 'a' },
     });
-    const output = (await batches.fileContent(done.outputFileId!))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, any>);
+    const output = (await linesOf(done.outputFileId!)).map(
+      (line) => JSON.parse(line) as Record<string, any>,
+    );
     expect(output.map((line) => line.custom_id)).toEqual(['row-0', 'row-2']);
     expect(output[1]!.response.status_code).toBe(200);
     expect(output[1]!.response.body.choices[0].message.content).toBe('echo: three');
-    const errors = (await batches.fileContent(done.errorFileId!)).trim().split('\n');
+    const errors = await linesOf(done.errorFileId!);
     expect(errors.map((line) => (JSON.parse(line) as { custom_id: string }).custom_id)).toEqual([
       'row-1',
     ]);
@@ -75,7 +80,7 @@ describe('fake Batch API through the openai SDK', () => {
     const fileId = await batches.uploadFile('evalq-gone.jsonl', inputFile(['bye']));
     await batches.deleteFile(fileId);
     expect(await batches.findFile('evalq-gone.jsonl', since())).toBeUndefined();
-    await expect(batches.fileContent(fileId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(batches.fileLines(fileId)).rejects.toMatchObject({ kind: 'not_found' });
     await expect(batches.deleteFile(fileId)).resolves.toBeUndefined();
   });
 

@@ -33,12 +33,14 @@ export interface IngestDeps {
  * owner: a line whose row the batch no longer holds (stored already by an earlier
  * ingest, or the job cancelled) stores nothing, so ingesting again after a crash
  * duplicates nothing. Error lines store nothing: their rows stay with the batch and go
- * to online calls afterwards. Returns how many predictions were inserted.
+ * to online calls afterwards. The output is read as it downloads, and the next lines are
+ * graded while the previous ones are being written (one write at a time). Returns how
+ * many predictions were inserted.
  */
 export async function ingestBatchOutput(
   batch: ProviderBatchRecord,
   rows: readonly ClaimedRow[],
-  output: string,
+  output: AsyncIterable<string> | Iterable<string>,
   context: JobContext,
   deps: IngestDeps,
 ): Promise<number> {
@@ -47,13 +49,19 @@ export async function ingestBatchOutput(
   const owner = batchOwner(batch.batch_key);
   let inserted = 0;
   let chunk: Promise<FinishedRow>[] = [];
+  let writing: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const finished = await Promise.all(chunk);
     chunk = [];
-    inserted += (await finishRows(deps.db, owner, finished)).inserted;
+    await writing;
+    writing = finishRows(deps.db, owner, finished).then((result) => {
+      inserted += result.inserted;
+    });
+    // Read by the next flush; a failure meanwhile must not go unhandled.
+    writing.catch(() => undefined);
   };
-  for (const line of readBatchResults(output)) {
+  for await (const line of readBatchResults(output)) {
     const row = byRow.get(line.row_id);
     if (!line.ok || !row || row.claim_attempt !== line.claim_attempt) continue;
     byRow.delete(line.row_id);
@@ -61,6 +69,7 @@ export async function ingestBatchOutput(
     if (chunk.length >= INGEST_CHUNK) await flush();
   }
   await flush();
+  await writing;
   return inserted;
 }
 

@@ -212,7 +212,7 @@ async function step(
     case 'ingesting': {
       log.info({ output_file_id: batch.output_file_id }, 'provider batch output: storing');
       const rows = await batchRows(deps.db, batch);
-      const output = batch.output_file_id ? await client.fileContent(batch.output_file_id) : '';
+      const output = batch.output_file_id ? await client.fileLines(batch.output_file_id) : [];
       const inserted = await ingestBatchOutput(batch, rows, output, context, deps);
       deps.metrics.lines.inc({ model_id: String(batch.model_id), outcome: 'stored' }, inserted);
       log.info({ inserted, lines: rows.length }, 'provider batch output stored');

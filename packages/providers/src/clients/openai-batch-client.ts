@@ -1,3 +1,6 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { toFile, type OpenAI } from 'openai';
 import type { Environment } from '../api-key.js';
 import type { BatchClient, ProviderBatch } from '../batch-client.js';
@@ -20,10 +23,13 @@ const ENDPOINT = '/v1/chat/completions';
 export function createOpenAIBatchClient(options: OpenAIBatchClientOptions): BatchClient {
   const { model, config } = options;
   const sdk = openAISdkFor(config, options.env, options.fetch ?? sharedKeepAliveFetch());
+  // Downloads go through a fetch that streams the body (the keep-alive fetch reads each
+  // answer whole before handing it over, right for a chat completion, not for a file).
+  const downloads = openAISdkFor(config, options.env, options.fetch ?? fetch);
 
-  async function call<T>(run: (openai: OpenAI) => Promise<T>): Promise<T> {
+  async function call<T>(run: (openai: OpenAI) => Promise<T>, client = sdk): Promise<T> {
     try {
-      return await run(sdk());
+      return await run(client());
     } catch (thrown) {
       throw (
         classifyOpenAIError(thrown) ??
@@ -80,7 +86,13 @@ export function createOpenAIBatchClient(options: OpenAIBatchClientOptions): Batc
       call(async (openai) => toProviderBatch(await openai.batches.retrieve(batchId))),
     cancelBatch: (batchId) =>
       call(async (openai) => toProviderBatch(await openai.batches.cancel(batchId))),
-    fileContent: (fileId) => call(async (openai) => (await openai.files.content(fileId)).text()),
+    fileLines: async (fileId) => {
+      const response = await call((openai) => openai.files.content(fileId), downloads);
+      const body = response.body
+        ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)
+        : Readable.from([]);
+      return createInterface({ input: body, crlfDelay: Infinity });
+    },
     deleteFile: async (fileId) => {
       try {
         await call((openai) => openai.files.delete(fileId));
