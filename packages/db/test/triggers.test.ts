@@ -658,4 +658,28 @@ describe('after_claim_prediction_status (job start)', () => {
     );
     expect(log.map((r) => r.status)).toEqual(['pending', 'running']);
   });
+
+  it('starts every pending job one statement claims rows of, and no job whose rows go elsewhere', async () => {
+    const dataset_id = await newDataset(2);
+    const first = await newModelAndPrompt();
+    const second = await newModelAndPrompt();
+    const untouched = await newModelAndPrompt();
+    for (const key of [first, second, untouched]) {
+      await launch(key.model_id, key.prompt_id, dataset_id);
+    }
+    await t.query(
+      `UPDATE predictionstatus SET status = 'in_progress' WHERE model_id = ANY($1::int[])`,
+      [[first.model_id, second.model_id]],
+    );
+    // Rows of the third job handed back (a release) do not start it.
+    await t.query(`UPDATE predictionstatus SET status = 'pending' WHERE model_id = $1`, [
+      untouched.model_id,
+    ]);
+    const statuses = await Promise.all(
+      [first, second, untouched].map(
+        async (key) => (await job(key.model_id, key.prompt_id, dataset_id)).status,
+      ),
+    );
+    expect(statuses).toEqual(['running', 'running', 'pending']);
+  });
 });

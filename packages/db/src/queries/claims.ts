@@ -37,7 +37,7 @@ export interface ClaimedRow {
  * with `FOR UPDATE SKIP LOCKED LIMIT n` takes at most n rows and never waits on a row
  * another worker is claiming (`WHERE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`
  * can take more). The documented BEFORE UPDATE trigger stamps in_progress_time, and
- * the job's first claim makes it running (after_claim_prediction_status, 0006). A row's
+ * the job's first claim makes it running (after_claim_prediction_status, 0017). A row's
  * input travels only when its prompt or a judge rubric uses it (most use content only).
  * How many rows may be claimed is the claim gate's to say (claim_allowance, 0012): none
  * while the job is paused, fewer under a budget (docs/cost.md).
