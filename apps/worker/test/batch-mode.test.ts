@@ -122,6 +122,8 @@ describe('a job of a batch-dispatch model', () => {
     // 120 rows, 50 per file: three batches, each created once.
     expect(server.batches.map((b) => b.request_counts.total).sort()).toEqual([20, 50, 50]);
     expect(server.files.filter((f) => f.purpose === 'batch')).toHaveLength(3);
+    // No worker died: nobody had to search the provider for an upload or a batch.
+    expect(server.batchListings).toEqual({ files: 0, batches: 0 });
     // Rows 3, 13, …: their lines failed and they were called online, once each.
     const online = server.requests.map((r) => r.prompt);
     const failedRows = await bed.t.query<{ row_id: number }>(
@@ -368,6 +370,8 @@ describe('a worker killed (SIGKILL) at each step of a batch', () => {
     const [batch] = await batchesOf(key);
     expect(batchFiles()).toHaveLength(1);
     expect(batch!.input_file_id).toBe(batchFiles()[0]!.id);
+    // The survivor, taking over a batch left mid-upload, looked for the file first.
+    expect(bed.servers.server.batchListings.files).toBeGreaterThan(0);
     expect(bed.servers.server.batches).toHaveLength(1);
     expect(bed.servers.server.requests).toHaveLength(0);
   });
@@ -380,6 +384,8 @@ describe('a worker killed (SIGKILL) at each step of a batch', () => {
     expect(bed.servers.server.batches).toHaveLength(1);
     expect(batch!.provider_batch_id).toBe(bed.servers.server.batches[0]!.id);
     expect(bed.servers.server.batches[0]!.metadata).toEqual({ evalq_batch: batch!.uid });
+    // The survivor, taking over a batch left mid-create, looked for it by its tag first.
+    expect(bed.servers.server.batchListings.batches).toBeGreaterThan(0);
     expect(bed.servers.server.requests).toHaveLength(0);
   });
 

@@ -69,6 +69,8 @@ export interface FakeBatchApi {
   /** Every file ever stored, deleted ones included (marked `deleted`). */
   readonly files: readonly FakeFile[];
   readonly batches: readonly FakeBatch[];
+  /** How many times files and batches were listed (what a client does to find one again). */
+  readonly listed: { readonly files: number; readonly batches: number };
   /** True when this request is the Batch API's (files or batches). */
   handles(path: string): boolean;
   answer(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
@@ -90,6 +92,7 @@ export function createFakeBatchApi(
   complete: CompletionAnswer,
 ): FakeBatchApi {
   let files: FakeFile[] = [];
+  const listed = { files: 0, batches: 0 };
   let batches: FakeBatch[] = [];
   let sequence = 0;
   const nextId = (prefix: string): string => `${prefix}-fake-${(sequence += 1)}`;
@@ -285,6 +288,7 @@ export function createFakeBatchApi(
     if (kind === 'files') {
       if (post && id === undefined) return createFile(req, res, body);
       if (id === undefined) {
+        listed.files += 1;
         const purpose = url.searchParams.get('purpose');
         const matching = files.filter(
           (file) => !file.deleted && (purpose === null || file.purpose === purpose),
@@ -305,7 +309,10 @@ export function createFakeBatchApi(
       return send(res, 200, fileObject(file));
     }
     if (post && id === undefined) return createBatch(res, body);
-    if (id === undefined) return send(res, 200, list(batches, url, batchObject));
+    if (id === undefined) {
+      listed.batches += 1;
+      return send(res, 200, list(batches, url, batchObject));
+    }
     const batch = batches.find((candidate) => candidate.id === id);
     if (!batch) return notFound(res, 'batch');
     if (post && action === 'cancel') {
@@ -325,6 +332,7 @@ export function createFakeBatchApi(
     get batches() {
       return batches;
     },
+    listed,
     handles: (path) => /^\/(v1\/)?(files|batches)(\/|\?|$)/.test(path),
     answer: async (req, res, body) => {
       try {
@@ -336,6 +344,8 @@ export function createFakeBatchApi(
     reset() {
       files = [];
       batches = [];
+      listed.files = 0;
+      listed.batches = 0;
     },
   };
 }

@@ -73,6 +73,8 @@ export interface FakeModelServer {
   readonly files: readonly FakeFile[];
   /** Batches created through the Batch API, with their status. */
   readonly batches: readonly FakeBatch[];
+  /** How many times the Batch API's files and batches were listed. */
+  readonly batchListings: { readonly files: number; readonly batches: number };
   configure(changes: Partial<FakeServerBehaviour>): void;
   /** Forgets recorded requests and counters. */
   reset(): void;
@@ -319,6 +321,9 @@ async function startFakeServer(
     },
     get batches() {
       return batchApi.batches;
+    },
+    get batchListings() {
+      return batchApi.listed;
     },
     get connectionCount() {
       return connectionCount;

@@ -59,15 +59,17 @@ export async function advanceBatch(start: ProviderBatchRecord, deps: BatchStepDe
     prompt_id: batch.prompt_id,
     dataset_id: batch.dataset_id,
   });
+  const memory: StepMemory = { entered: new Set() };
   const record = async (changes: BatchChanges): Promise<void> => {
     if (!(await recordBatch(deps.db, batch.batch_key, deps.workerId, changes))) {
       throw new LostLease();
     }
     batch = { ...batch, ...(changes as Partial<ProviderBatchRecord>) };
+    if (changes.state !== undefined) memory.entered.add(changes.state);
   };
   try {
     for (let steps = 0; steps < 10; steps += 1) {
-      const next = await step(batch, deps, record, log);
+      const next = await step(batch, deps, record, memory, log);
       if (next === 'wait') return;
     }
   } catch (error) {
@@ -103,11 +105,23 @@ export async function advanceBatch(start: ProviderBatchRecord, deps: BatchStepDe
 
 type Record = (changes: BatchChanges) => Promise<void>;
 
+/**
+ * What one advanceBatch call knows from the steps it took itself. A state it entered
+ * here has no earlier attempt of its step behind it (a worker that crashed mid-step
+ * leaves the state to a later call), so the provider need not be searched for an upload
+ * or a batch before the step; and the input file it built need not be built again.
+ */
+interface StepMemory {
+  entered: Set<string>;
+  file?: { content: string; requests: number };
+}
+
 /** One step; 'go' when the next can follow right away, 'wait' when the lease was given up. */
 async function step(
   batch: ProviderBatchRecord,
   deps: BatchStepDeps,
   record: Record,
+  memory: StepMemory,
   log: Logger,
 ): Promise<'go' | 'wait'> {
   const job = {
@@ -144,16 +158,18 @@ async function step(
   const since = Math.floor(batch.created_at.getTime() / 1000) - FIND_SLACK_SECONDS;
   switch (batch.state) {
     case 'assigned':
-      await prepare(batch, context, client, deps, record);
+      memory.file = await prepare(batch, context, client, deps, record);
       return 'go';
     case 'uploading': {
       const filename = batchFileName(batch.uid);
-      let fileId = await client.findFile(filename, since);
+      let fileId = memory.entered.has('uploading')
+        ? undefined
+        : await client.findFile(filename, since);
       if (fileId === undefined) {
-        const rows = await batchRows(deps.db, batch);
-        const file = buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
+        const file = memory.file ?? (await rebuildFile(batch, context, client, deps));
+        memory.file = undefined;
         fileId = await client.uploadFile(filename, file.content);
-        log.info({ file_id: fileId, requests: file.included.length }, 'batch file uploaded');
+        log.info({ file_id: fileId, requests: file.requests }, 'batch file uploaded');
       } else {
         log.info({ file_id: fileId }, 'batch file found at the provider: not uploaded again');
       }
@@ -164,7 +180,9 @@ async function step(
       await record({ state: 'creating' });
       return 'go';
     case 'creating': {
-      let created = await client.findBatch(BATCH_TAG, batch.uid, since);
+      let created = memory.entered.has('creating')
+        ? undefined
+        : await client.findBatch(BATCH_TAG, batch.uid, since);
       if (created) {
         log.info({ batch_id: created.id }, 'provider batch found: not created again');
       } else {
@@ -236,7 +254,7 @@ async function prepare(
   client: BatchClient,
   deps: BatchStepDeps,
   record: Record,
-): Promise<void> {
+): Promise<StepMemory['file']> {
   const rows = await batchRows(deps.db, batch);
   const file = buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
   const owner = batchOwner(batch.batch_key);
@@ -268,13 +286,30 @@ async function prepare(
   }
   if (file.included.length === 0) {
     await record({ state: 'done', request_count: 0, next_check_in_s: 0 });
-    return;
+    return undefined;
   }
   await record({
     state: 'uploading',
     request_count: file.included.length,
     input_bytes: file.bytes,
   });
+  return { content: file.content, requests: file.included.length };
+}
+
+/**
+ * The input file again, from the rows the batch still holds (a later call, after a
+ * crash before the upload): the same requests prepare() built, since the rows it
+ * released or stored as failed are no longer the batch's.
+ */
+async function rebuildFile(
+  batch: ProviderBatchRecord,
+  context: JobContext,
+  client: BatchClient,
+  deps: BatchStepDeps,
+): Promise<NonNullable<StepMemory['file']>> {
+  const rows = await batchRows(deps.db, batch);
+  const file = buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
+  return { content: file.content, requests: file.included.length };
 }
 
 /**
