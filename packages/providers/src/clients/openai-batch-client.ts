@@ -7,7 +7,7 @@ import type { BatchClient, ProviderBatch } from '../batch-client.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
-import { classifyOpenAIError } from './openai-client.js';
+import { classifyOpenAIError } from './openai-errors.js';
 import { chatCompletionBody, openAISdkFor } from './openai-sdk.js';
 
 export interface OpenAIBatchClientOptions {

@@ -1,11 +1,10 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { Environment } from '../api-key.js';
 import { callWithDeadline } from '../call-deadline.js';
-import { errorFromStatus, rootMessage } from '../classify-error.js';
 import { sharedKeepAliveFetch, type FetchFunction } from '../keep-alive-fetch.js';
 import type { Completion, CompletionRequest, ModelClient } from '../model-client.js';
 import type { ModelConfig } from '../model-config.js';
 import { ProviderError } from '../provider-error.js';
+import { classifyOpenAIError } from './openai-errors.js';
 import { chatCompletionBody, openAISdkFor } from './openai-sdk.js';
 
 export interface OpenAIClientOptions {
@@ -60,35 +59,4 @@ export function createOpenAIClient(options: OpenAIClientOptions): ModelClient {
       };
     },
   };
-}
-
-export function classifyOpenAIError(thrown: unknown): ProviderError | undefined {
-  if (thrown instanceof APIConnectionTimeoutError) {
-    return new ProviderError('timeout', 'the request timed out', { cause: thrown });
-  }
-  if (thrown instanceof APIConnectionError) {
-    return new ProviderError('network', rootMessage(thrown), { cause: thrown });
-  }
-  if (isApiError(thrown) && typeof thrown.status === 'number') {
-    const headers = thrown.headers;
-    return errorFromStatus(
-      thrown.status,
-      providerMessage(thrown),
-      (name) => headers?.get(name) ?? undefined,
-      thrown,
-    );
-  }
-  return undefined;
-}
-
-/** `instanceof` alone would type the error's status and headers as `any`. */
-function isApiError(thrown: unknown): thrown is APIError {
-  return thrown instanceof APIError;
-}
-
-/** The provider's own message without the SDK's "400 " prefix. */
-function providerMessage(error: APIError): string {
-  const body: { message?: unknown } | undefined = error.error;
-  if (body && typeof body.message === 'string' && body.message) return body.message;
-  return error.message.replace(/^\d{3}\s+/, '');
 }
