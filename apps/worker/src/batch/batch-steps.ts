@@ -18,7 +18,7 @@ import type { JobCatalog, JobContext } from '../job-catalog.js';
 import type { RowWork } from '../row-call.js';
 import { errorSummary } from '../error-summary.js';
 import { failedRow, renderFailure } from '../row-results.js';
-import { batchFileName, buildBatchFile } from './batch-file.js';
+import { batchFileName, buildBatchFile, type BatchFile } from './batch-file.js';
 import type { BatchMetrics } from './batch-metrics.js';
 import { ingestBatchOutput } from './batch-ingest.js';
 
@@ -59,13 +59,13 @@ export async function advanceBatch(start: ProviderBatchRecord, deps: BatchStepDe
     prompt_id: batch.prompt_id,
     dataset_id: batch.dataset_id,
   });
-  const memory: StepMemory = { entered: new Set() };
+  const memory: StepMemory = { stateEnteredHere: false };
   const record = async (changes: BatchChanges): Promise<void> => {
     if (!(await recordBatch(deps.db, batch.batch_key, deps.workerId, changes))) {
       throw new LostLease();
     }
     batch = { ...batch, ...(changes as Partial<ProviderBatchRecord>) };
-    if (changes.state !== undefined) memory.entered.add(changes.state);
+    if (changes.state !== undefined) memory.stateEnteredHere = true;
   };
   try {
     for (let steps = 0; steps < 10; steps += 1) {
@@ -105,14 +105,15 @@ export async function advanceBatch(start: ProviderBatchRecord, deps: BatchStepDe
 
 type Record = (changes: BatchChanges) => Promise<void>;
 
-/**
- * What one advanceBatch call knows from the steps it took itself. A state it entered
- * here has no earlier attempt of its step behind it (a worker that crashed mid-step
- * leaves the state to a later call), so the provider need not be searched for an upload
- * or a batch before the step; and the input file it built need not be built again.
- */
+/** What one advanceBatch call knows from the steps it took itself. */
 interface StepMemory {
-  entered: Set<string>;
+  /**
+   * The batch's current state was recorded by this call: its step has no earlier attempt
+   * behind it (a worker that crashed mid-step leaves the state to a later call), so the
+   * provider need not be searched for an upload or a batch before taking it.
+   */
+  stateEnteredHere: boolean;
+  /** The input file prepare() built in this call, not to be built again for the upload. */
   file?: { content: string; requests: number };
 }
 
@@ -162,11 +163,9 @@ async function step(
       return 'go';
     case 'uploading': {
       const filename = batchFileName(batch.uid);
-      let fileId = memory.entered.has('uploading')
-        ? undefined
-        : await client.findFile(filename, since);
+      let fileId = memory.stateEnteredHere ? undefined : await client.findFile(filename, since);
       if (fileId === undefined) {
-        const file = memory.file ?? (await rebuildFile(batch, context, client, deps));
+        const file = memory.file ?? requestsOf(await inputFile(batch, context, client, deps));
         memory.file = undefined;
         fileId = await client.uploadFile(filename, file.content);
         log.info({ file_id: fileId, requests: file.requests }, 'batch file uploaded');
@@ -180,7 +179,7 @@ async function step(
       await record({ state: 'creating' });
       return 'go';
     case 'creating': {
-      let created = memory.entered.has('creating')
+      let created = memory.stateEnteredHere
         ? undefined
         : await client.findBatch(BATCH_TAG, batch.uid, since);
       if (created) {
@@ -255,8 +254,7 @@ async function prepare(
   deps: BatchStepDeps,
   record: Record,
 ): Promise<StepMemory['file']> {
-  const rows = await batchRows(deps.db, batch);
-  const file = buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
+  const file = await inputFile(batch, context, client, deps);
   const owner = batchOwner(batch.batch_key);
   if (file.overflow.length > 0) {
     await releaseClaims(deps.db, owner, batchClaims(batch, file.overflow));
@@ -293,22 +291,26 @@ async function prepare(
     request_count: file.included.length,
     input_bytes: file.bytes,
   });
-  return { content: file.content, requests: file.included.length };
+  return requestsOf(file);
 }
 
 /**
- * The input file again, from the rows the batch still holds (a later call, after a
- * crash before the upload): the same requests prepare() built, since the rows it
- * released or stored as failed are no longer the batch's.
+ * The input file of the rows the batch holds. Built again after a crash before the
+ * upload, it has the requests prepare() built: the rows prepare() released or stored as
+ * failed are no longer the batch's.
  */
-async function rebuildFile(
+async function inputFile(
   batch: ProviderBatchRecord,
   context: JobContext,
   client: BatchClient,
   deps: BatchStepDeps,
-): Promise<NonNullable<StepMemory['file']>> {
+): Promise<BatchFile> {
   const rows = await batchRows(deps.db, batch);
-  const file = buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
+  return buildBatchFile(rows, context, client, context.model.settings.batchMaxBytes);
+}
+
+/** What the upload needs of a file (its rows are not kept until then). */
+function requestsOf(file: BatchFile): NonNullable<StepMemory['file']> {
   return { content: file.content, requests: file.included.length };
 }
 
