@@ -33,9 +33,8 @@ export interface IngestDeps {
  * owner: a line whose row the batch no longer holds (stored already by an earlier
  * ingest, or the job cancelled) stores nothing, so ingesting again after a crash
  * duplicates nothing. Error lines store nothing: their rows stay with the batch and go
- * to online calls afterwards. The output is read as it downloads, and the next lines are
- * graded while the previous ones are being written (one write at a time). Returns how
- * many predictions were inserted.
+ * to online calls afterwards. The output is read as it downloads. Returns how many
+ * predictions were inserted.
  */
 export async function ingestBatchOutput(
   batch: ProviderBatchRecord,
@@ -49,17 +48,11 @@ export async function ingestBatchOutput(
   const owner = batchOwner(batch.batch_key);
   let inserted = 0;
   let chunk: Promise<FinishedRow>[] = [];
-  let writing: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const finished = await Promise.all(chunk);
     chunk = [];
-    await writing;
-    writing = finishRows(deps.db, owner, finished).then((result) => {
-      inserted += result.inserted;
-    });
-    // Read by the next flush; a failure meanwhile must not go unhandled.
-    writing.catch(() => undefined);
+    inserted += (await finishRows(deps.db, owner, finished)).inserted;
   };
   for await (const line of readBatchResults(output)) {
     const row = byRow.get(line.row_id);
@@ -69,7 +62,6 @@ export async function ingestBatchOutput(
     if (chunk.length >= INGEST_CHUNK) await flush();
   }
   await flush();
-  await writing;
   return inserted;
 }
 
