@@ -23,51 +23,50 @@ function reads() {
   };
 }
 
+/** A cache on a clock at 0 holding a first read of the job (done = `done`), answered. */
+async function cacheHolding(done: number) {
+  const clock = { now: 0 };
+  const cache = new ProgressCache(TTL, () => clock.now);
+  const db = reads();
+  const first = cache.read(key, db.load);
+  db.answer(0, done);
+  expect(await doneOf(first)).toBe(done);
+  return { cache, db, clock };
+}
+
 describe('the progress cache', () => {
   it('serves one read for a window, the last row while a newer read runs, and waits only after twenty windows', async () => {
-    let now = 0;
-    const cache = new ProgressCache(TTL, () => now);
-    const db = reads();
-
-    const first = cache.read(key, db.load);
-    db.answer(0, 1);
-    expect(await doneOf(first)).toBe(1);
-    now = 40;
+    const { cache, db, clock } = await cacheHolding(1);
+    clock.now = 40;
     expect(await doneOf(cache.read(key, db.load))).toBe(1);
     expect(db.started()).toBe(1);
 
     // Second window: the last row at once, one newer read started.
-    now = 60;
+    clock.now = 60;
     expect(await doneOf(cache.read(key, db.load))).toBe(1);
     expect(db.started()).toBe(2);
     // PostgreSQL is slow to answer it: pollers past the second window still get the
     // last row at once, and start no read of their own.
-    now = 300;
+    clock.now = 300;
     expect(await doneOf(cache.read(key, db.load))).toBe(1);
     expect(await doneOf(cache.read(key, db.load))).toBe(1);
     expect(db.started()).toBe(2);
 
     // Twenty windows old: pollers wait for that same read, not a new one.
-    now = 20 * TTL;
+    clock.now = 20 * TTL;
     const waiting = cache.read(key, db.load);
     expect(db.started()).toBe(2);
     db.answer(1, 2);
     expect(await doneOf(waiting)).toBe(2);
     // Its answer is the entry now, aged from when it was asked (at 60).
-    now = 60 + TTL - 1;
+    clock.now = 60 + TTL - 1;
     expect(await doneOf(cache.read(key, db.load))).toBe(2);
     expect(db.started()).toBe(2);
   });
 
   it('reads afresh when nobody polled during the second window, and after an invalidation', async () => {
-    let now = 0;
-    const cache = new ProgressCache(TTL, () => now);
-    const db = reads();
-    const first = cache.read(key, db.load);
-    db.answer(0, 1);
-    await first;
-
-    now = 2 * TTL;
+    const { cache, db, clock } = await cacheHolding(1);
+    clock.now = 2 * TTL;
     const fresh = cache.read(key, db.load);
     expect(db.started()).toBe(2);
     db.answer(1, 2);

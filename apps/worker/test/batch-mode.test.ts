@@ -4,7 +4,6 @@ import { startFakeOpenAIServer } from '@evalq/testing';
 import {
   createDataset,
   createJob,
-  createModel,
   createPrompt,
   expectExactlyOnce,
   jobState,
@@ -193,24 +192,16 @@ describe('a job of a batch-dispatch model', () => {
       bed.t,
       'Answer with the number only. {{content}} ({{hint}})',
     );
-    const batched = {
-      model_id: await createModel(bed.t, {
-        name: 'batched',
-        library: 'openai',
-        config: { base_url: server.url, dispatch: 'batch' },
-      }),
+    const batched = await createJob(bed.t, server.url, rows, {
+      model: { name: 'batched', library: 'openai', config: { dispatch: 'batch' } },
       prompt_id,
       dataset_id,
-    };
-    const online = {
-      model_id: await createModel(bed.t, {
-        name: 'online',
-        library: 'openai',
-        config: { base_url: server.url },
-      }),
+    });
+    const online = await createJob(bed.t, server.url, rows, {
+      model: { name: 'online', library: 'openai' },
       prompt_id,
       dataset_id,
-    };
+    });
     const worker = await bed.startWorker('unrenderable', BATCH_ENV);
     await launchJob(bed.t, batched, bed.queuePrefix);
     await launchJob(bed.t, online, bed.queuePrefix);

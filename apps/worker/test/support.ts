@@ -67,18 +67,19 @@ export async function createPrompt(
 
 /**
  * A job's parts: a model served at `baseUrl` (with `model`'s name and config on top), a
- * prompt, and a dataset of `rows` rows unless `dataset_id` names one. Not launched yet.
+ * prompt (the default text, or `prompt_id`), and a dataset of `rows` rows unless
+ * `dataset_id` names one. Not launched yet.
  */
 export async function createJob(
   t: TestDatabase,
   baseUrl: string,
   rows: number,
-  options: { model?: ModelSpec; dataset_id?: number } = {},
+  options: { model?: ModelSpec; prompt_id?: number; dataset_id?: number } = {},
 ): Promise<JobKey> {
-  const { model = {}, dataset_id } = options;
+  const { model = {}, prompt_id, dataset_id } = options;
   return {
     model_id: await createModel(t, { ...model, config: { base_url: baseUrl, ...model.config } }),
-    prompt_id: await createPrompt(t),
+    prompt_id: prompt_id ?? (await createPrompt(t)),
     dataset_id: dataset_id ?? (await createDataset(t, rows)),
   };
 }
