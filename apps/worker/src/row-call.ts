@@ -4,7 +4,11 @@ import type { JudgeCall } from '@evalq/grading';
 import { callCost, type RenderedPrompt, type RowVariables } from '@evalq/providers';
 import type { JobContext } from './job-catalog.js';
 import type { Grant } from './limits/call-limits.js';
-import { callModelWithCache, type CachedCallResult } from './cached-model-call.js';
+import {
+  callModelWithCache,
+  type CacheLookup,
+  type CachedCallResult,
+} from './cached-model-call.js';
 import type { ModelCallDeps, ModelCallResult } from './model-call.js';
 import type { ResponseCache } from './response-cache.js';
 import { failedRow, gradedRow, renderFailure } from './row-results.js';
@@ -23,7 +27,37 @@ export interface RowWork {
   firstPermit: Grant;
   /** Requests already made for the row elsewhere (its line in a provider batch), counted in attempts. */
   earlierCalls?: number;
+  /** Its prompt rendered and its cache lookup made ahead of its call (cache-look-ahead.ts). */
+  ahead?: { render: RowRender; lookup: CacheLookup | undefined };
   log: Logger;
+}
+
+/** A row's prompt rendered, or why it cannot be. */
+export type RowRender =
+  { rendered: RenderedPrompt; problem?: undefined } | { rendered?: undefined; problem: string };
+
+/** The request a row's prompt makes (what the model is sent, and what the cache keys). */
+export function rowRequest(work: RowWork, rendered: RenderedPrompt) {
+  const { prompt } = work.context;
+  return {
+    messages: rendered.messages,
+    content: work.row.content,
+    template: prompt.template,
+    sampling: prompt.sampling,
+  };
+}
+
+/**
+ * Renders the row's prompt (text, or chat messages). A row without a variable the prompt
+ * uses (the launch checks every row; rows imported since, or plain SQL, can still lack
+ * one) or a prompt that cannot render gives the problem instead: the row fails.
+ */
+export function renderRow(work: RowWork): RowRender {
+  try {
+    return { rendered: work.context.prompt.render(work.row) };
+  } catch (error) {
+    return { problem: coerceError(error).message };
+  }
 }
 
 export type RowOutcome =
@@ -47,30 +81,19 @@ export interface RowCallDeps extends ModelCallDeps {
  */
 export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutcome> {
   const { model, prompt, grading } = work.context;
-  let rendered: RenderedPrompt | undefined;
-  let renderProblem = '';
-  try {
-    rendered = prompt.render(work.row);
-  } catch (error) {
-    // A row without a variable the prompt uses (the launch checks every row; rows
-    // imported since, or plain SQL, can still lack one), or a prompt that cannot render.
-    renderProblem = coerceError(error).message;
-  }
-  const outcome: CachedCallResult = rendered
+  const render = work.ahead?.render ?? renderRow(work);
+  const rendered = render.rendered;
+  const outcome: CachedCallResult = render.rendered
     ? await callModelWithCache(
         model,
-        {
-          messages: rendered.messages,
-          content: work.row.content,
-          template: prompt.template,
-          sampling: prompt.sampling,
-        },
+        rowRequest(work, render.rendered),
         deps,
         () => work.log.child({ row_id: work.claim.row_id }),
         work.firstPermit,
         work.context.cache,
+        work.ahead?.lookup,
       )
-    : unrenderable(work, deps, renderProblem);
+    : unrenderable(work, deps, render.problem);
   if (outcome.kind === 'abandoned') return outcome;
   const basics = {
     ...work.claim,

@@ -15,6 +15,12 @@ export interface RowDispatcherOptions {
   concurrency: number;
   prefetch: number;
   callRow: CallRow;
+  /**
+   * Work done on a claim's rows before they queue for a call slot (cache-look-ahead.ts);
+   * the rows count against the room for claims meanwhile. Undefined: nothing to wait
+   * for. Must not reject.
+   */
+  beforeQueue?: (works: readonly RowWork[]) => Promise<void> | undefined;
   /** Where finished calls go (the finish buffer, or a step before it). */
   results: ResultSink;
   held: HeldClaims;
@@ -36,6 +42,8 @@ export class RowDispatcher {
   readonly #queue: RowWork[] = [];
   #queueHead = 0;
   #calling = 0;
+  /** Rows accepted whose beforeQueue step has not ended. */
+  #preparing = 0;
   readonly #tasks = new Set<Promise<void>>();
   #accepting = true;
   /** Aborted when the shutdown grace is over: every call in flight listens to it. */
@@ -57,13 +65,38 @@ export class RowDispatcher {
   /** How many rows a claim may take now, for a model with or without shared limits. */
   room(limited: boolean): number {
     if (!this.#accepting || this.#o.results.backlogged) return 0;
-    const busy = this.queued + this.#calling;
+    const busy = this.queued + this.#calling + this.#preparing;
     const limit = limited ? this.#o.concurrency : this.#o.concurrency + this.#o.prefetch;
     return Math.max(0, limit - busy);
   }
 
   accept(works: readonly RowWork[]): void {
     this.#o.held.add(works);
+    const preparing = this.#o.beforeQueue?.(works);
+    if (!preparing) {
+      this.#enqueue(works);
+      return;
+    }
+    this.#preparing += works.length;
+    const task = preparing
+      .catch((error: unknown) =>
+        this.#o.log.error({ err: errorSummary(error) }, 'preparing claimed rows failed'),
+      )
+      .finally(() => {
+        this.#preparing -= works.length;
+        this.#tasks.delete(task);
+        this.#enqueue(works);
+      });
+    this.#tasks.add(task);
+  }
+
+  #enqueue(works: readonly RowWork[]): void {
+    if (!this.#accepting) {
+      // Stopped meanwhile: given up like the rows stopAccepting found queued.
+      for (const work of works)
+        this.#o.limits.release(work.claim.model_id, work.firstPermit.permits);
+      return;
+    }
     for (const work of works) this.#queue.push(work);
     this.#pump();
   }
@@ -82,7 +115,8 @@ export class RowDispatcher {
       notStarted += 1;
     }
     this.#compact();
-    return notStarted;
+    // Rows still being prepared are given up when that ends (#enqueue).
+    return notStarted + this.#preparing;
   }
 
   /**

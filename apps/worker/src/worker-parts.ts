@@ -12,6 +12,7 @@ import { createRedisConnection } from '@evalq/queue';
 import { BothWakeups } from './both-wakeups.js';
 import { BatchLoop } from './batch/batch-loop.js';
 import { createBatchMetrics } from './batch/batch-metrics.js';
+import { lookAhead } from './cache-look-ahead.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { WorkerConfig } from './config.js';
 import { JobDiscovery } from './discovery.js';
@@ -195,6 +196,7 @@ export function createWorkerParts(config: WorkerConfig, options: WorkerPartsOpti
     concurrency: config.concurrency,
     prefetch: config.prefetch,
     callRow: (work, signal) => callRow(work, rowDepsFor(signal)),
+    beforeQueue: (works) => lookAhead(works, responseCache),
     results: finish,
     held,
     limits,

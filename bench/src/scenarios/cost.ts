@@ -3,7 +3,13 @@ import type { JobKey } from '@evalq/core';
 import { round, type BenchContext } from '../bench-context.js';
 import pg from 'pg';
 import { claimRows, createDb, finishRows } from '@evalq/db';
-import { insertRows, jobState, predictionCounts } from '../bench-queries.js';
+import {
+  firstClaimAt,
+  insertRows,
+  jobState,
+  predictionCounts,
+  predictionSpan,
+} from '../bench-queries.js';
 import type { ChildService } from '../child-service.js';
 import { processCpuSeconds } from '../cpu-time.js';
 import { prepareJob, runJob, waitUntilDone } from '../job-run.js';
@@ -19,7 +25,7 @@ async function timedJob(
   promptId: number,
   rows: number,
   cache = true,
-): Promise<{ rate: number; key: JobKey }> {
+): Promise<{ rate: number; key: JobKey; timeline: Record<string, number> }> {
   const [key] = await ctx.api.launch(datasetId, [modelId], [promptId], undefined, { cache });
   const launchedAt = Date.now();
   await waitUntilDone(ctx, key!, 600_000);
@@ -30,7 +36,16 @@ async function timedJob(
       `C1: ${rows} rows gave ${stored.predictions} predictions, ${state.failed} failed`,
     );
   }
-  return { rate: rows / ((state.finishedAt! - launchedAt) / 1000), key: key! };
+  const span = await predictionSpan(ctx.stack.pool, key!);
+  // Where the time went: the start (launch's answer → first claim → first stored) and
+  // the rate between the first and the last prediction stored.
+  const timeline = {
+    first_claim_ms: round((await firstClaimAt(ctx.stack.pool, key!)) - launchedAt, 0),
+    first_stored_ms: round(span.first - launchedAt, 0),
+    done_ms: round(state.finishedAt! - launchedAt, 0),
+    stored_per_s: round(rows / Math.max(0.001, (span.last - span.first) / 1000), 0),
+  };
+  return { rate: rows / ((state.finishedAt! - launchedAt) / 1000), key: key!, timeline };
 }
 
 /**
@@ -76,6 +91,7 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
       without_cache: round(plain.rate, 1),
     };
     ctx.figures.C1_hits = Number(hits[0]!.n);
+    ctx.figures.C1_cached_timeline = cached.timeline;
     ctx.lines.push({
       id: 'C1',
       scenario: `100 ms, 2 workers × 25, ${rows} rows: every request cached ÷ uncached`,
