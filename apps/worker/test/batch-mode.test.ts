@@ -421,7 +421,7 @@ describe('a worker killed (SIGKILL) at each step of a batch', () => {
 });
 
 describe('cancelling a job mid-batch', () => {
-  it('cancels its provider batch and stores nothing', async () => {
+  it('cancels its provider batch, deletes its file and stores nothing', async () => {
     const server = bed.servers.server;
     server.configure({ batchDelayMs: 60_000 });
     const key = await batchJob(40);
@@ -443,6 +443,9 @@ describe('cancelling a job mid-batch', () => {
     });
     expect(server.batches).toHaveLength(1);
     expect(server.batches[0]).toMatchObject({ status: 'cancelled', cancelled: true });
+    // The job's prompts are not left at the provider.
+    const input = server.files.find((f) => f.id === server.batches[0]!.input_file_id);
+    expect(input).toMatchObject({ purpose: 'batch', deleted: true });
     expect(server.requests).toHaveLength(0);
     const [left] = await bed.t.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM predictions WHERE model_id = $1`,

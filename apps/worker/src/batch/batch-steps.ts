@@ -13,7 +13,12 @@ import {
   type ProviderBatchRecord,
 } from '@evalq/db';
 import type { JudgeCall } from '@evalq/grading';
-import { FINAL_BATCH_STATUSES, ProviderError, type BatchClient } from '@evalq/providers';
+import {
+  FINAL_BATCH_STATUSES,
+  ProviderError,
+  type BatchClient,
+  type ProviderBatch,
+} from '@evalq/providers';
 import type { JobCatalog, JobContext } from '../job-catalog.js';
 import type { RowWork } from '../row-call.js';
 import { errorSummary } from '../error-summary.js';
@@ -143,7 +148,10 @@ async function step(
       deps.metrics.lines.inc({ model_id: String(batch.model_id), outcome: 'online' }, returned);
       log.info({ rows: returned }, 'batch rows sent to online calls');
     }
-    if (context.model.batch) await deleteBatchFiles(batch, context.model.batch, log);
+    if (context.model.batch) {
+      const files = [batch.input_file_id, batch.output_file_id, batch.error_file_id];
+      await deleteBatchFiles(files, context.model.batch, log);
+    }
     await record({ state: 'done', returned, next_check_in_s: 0 });
     return 'wait';
   }
@@ -315,22 +323,20 @@ function requestsOf(file: BatchFile): NonNullable<StepMemory['file']> {
 }
 
 /**
- * Deletes the batch's input, output and error files at the provider once every row is
- * stored or back with the workers: they hold the evaluation's prompts and answers, and
- * the provider keeps (and may bill) them until deleted. Done before the batch is
- * recorded done, so a worker that dies meanwhile leaves it to the next (a file already
- * gone counts as deleted). A deletion that fails is logged, not retried: the files are
- * a leftover then, not a loss.
+ * Deletes a batch's files (input, output, error; null: none) at the provider: they hold
+ * the evaluation's prompts and answers, and the provider keeps (and may bill) them until
+ * deleted. Done once every row is stored or back with the workers, or when the job is
+ * cancelled, and before that step is recorded, so a worker that dies meanwhile leaves it
+ * to the next (a file already gone counts as deleted). A deletion that fails is logged,
+ * not retried: the files are a leftover then, not a loss.
  */
 async function deleteBatchFiles(
-  batch: ProviderBatchRecord,
+  fileIds: readonly (string | null)[],
   client: BatchClient,
   log: Logger,
 ): Promise<void> {
-  const ids = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter(
-    (id): id is string => id !== null,
-  );
-  for (const fileId of ids) {
+  for (const fileId of new Set(fileIds)) {
+    if (fileId === null) continue;
     try {
       await client.deleteFile(fileId);
     } catch (error) {
@@ -376,7 +382,13 @@ async function returnOnline(
   return rows.length;
 }
 
-/** The job was cancelled: its provider batch is cancelled (found first if unrecorded). */
+/**
+ * The job was cancelled: its provider batch is cancelled (found first if unrecorded),
+ * and its files deleted at the provider: the input file with the job's prompts, and the
+ * output and error files if the provider has written them by then. A provider that
+ * takes a while to cancel (OpenAI: up to minutes, `cancelling`) may write a partial
+ * output file later; that one is not known here and stays.
+ */
 async function cancel(
   batch: ProviderBatchRecord,
   client: BatchClient | undefined,
@@ -389,15 +401,24 @@ async function cancel(
     const since = Math.floor(batch.created_at.getTime() / 1000) - FIND_SLACK_SECONDS;
     batchId = (await client.findBatch(BATCH_TAG, batch.uid, since))?.id ?? null;
   }
+  let cancelled: ProviderBatch | undefined;
   if (batchId !== null && client) {
     try {
-      const cancelled = await client.cancelBatch(batchId);
+      cancelled = await client.cancelBatch(batchId);
       log.info({ batch_id: batchId, status: cancelled.status }, 'provider batch cancelled');
     } catch (error) {
       // A batch that already ended cannot be cancelled: nothing left to stop.
       if (!(error instanceof ProviderError) || error.retryable) throw error;
       log.info({ batch_id: batchId, err: error.message }, 'provider batch had already ended');
     }
+  }
+  if (client) {
+    const files = [
+      batch.input_file_id ?? cancelled?.inputFileId ?? null,
+      cancelled?.outputFileId ?? batch.output_file_id,
+      cancelled?.errorFileId ?? batch.error_file_id,
+    ];
+    await deleteBatchFiles(files, client, log);
   }
   deps.metrics.batches.inc({ model_id: String(batch.model_id), event: 'cancelled' });
   await record({
