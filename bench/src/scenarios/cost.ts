@@ -189,9 +189,10 @@ async function protocolTime(ctx: BenchContext, key: JobKey, rows: number): Promi
  * C3: what a budget costs PostgreSQL per prediction (CPU of the server process): the
  * claim and finish statements of a priced job under a budget it never reaches (every
  * claim through the budget gate, every stored prediction checked against the budget)
- * ÷ the same for a priced job without a budget. Alternated, best of 3 each. Counting
- * the spend itself is a few more columns in the counting trigger's one UPDATE of the job
- * row, in both; the workers' side adds one multiplication per call (call-cost.ts).
+ * ÷ the same for a priced job without a budget. Three rounds of the two back to back;
+ * the figure is the median round's ratio. Counting the spend itself is a few more
+ * columns in the counting trigger's one UPDATE of the job row, in both; the workers'
+ * side adds one multiplication per call (call-cost.ts).
  */
 export async function c3BudgetAccounting(ctx: BenchContext): Promise<void> {
   const rows = ctx.sizes.t1Rows;
@@ -215,18 +216,23 @@ export async function c3BudgetAccounting(ctx: BenchContext): Promise<void> {
       times[kind].push(await protocolTime(ctx, key!, rows));
     }
   }
+  // Each round runs the two back to back: the ratio within a round shares the machine's
+  // speed at that moment, where the best of each side may come from different moments
+  // (docs/performance.md). The median round is the figure.
+  const ratios = times.budget.map((budget, i) => budget / times.none[i]!).sort((a, b) => a - b);
+  const extra = ratios[Math.floor(ratios.length / 2)]! - 1;
   const none = Math.min(...times.none);
   const budget = Math.min(...times.budget);
-  const extra = budget / none - 1;
   ctx.figures.C3 = round(extra, 3);
   ctx.figures.C3_us_per_row = {
     budget: times.budget.map((t) => round(t, 0)),
     none: times.none.map((t) => round(t, 0)),
+    best_of_each_extra: round(budget / none - 1, 3),
   };
   ctx.lines.push({
     id: 'C3',
     scenario: `PostgreSQL CPU of claim + finish, ${rows} rows: under a budget ÷ no budget`,
-    measured: `${round(extra * 100, 1)} % extra (${round(budget, 0)} µs ÷ ${round(none, 0)} µs per prediction, best of 3)`,
+    measured: `${round(extra * 100, 1)} % extra (median of 3 rounds, each budget ÷ none back to back; best of each: ${round(budget, 0)} µs ÷ ${round(none, 0)} µs per prediction)`,
     target: '≤ 5 %',
     met: extra <= 0.05,
   });
