@@ -13,6 +13,3 @@ export type { JobWakeups, JobHint } from './job-wakeups.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 export { runStopSteps, type StartStep, type StopStep, type StopReport } from './lifecycle-steps.js';
-export { RowDispatcher, type RowDispatcherOptions } from './row-dispatcher.js';
-export { HeldClaims } from './held-claims.js';
-export type { RowWork } from './row-call.js';

@@ -82,7 +82,6 @@ export interface RowCallDeps extends ModelCallDeps {
 export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutcome> {
   const { model, prompt, grading } = work.context;
   const render = work.ahead?.render ?? renderRow(work);
-  const rendered = render.rendered;
   const outcome: CachedCallResult = render.rendered
     ? await callModelWithCache(
         model,
@@ -98,7 +97,7 @@ export async function callRow(work: RowWork, deps: RowCallDeps): Promise<RowOutc
   const basics = {
     ...work.claim,
     dataset_id: work.datasetId,
-    formatted_prompt: rendered?.formatted ?? prompt.template,
+    formatted_prompt: render.rendered?.formatted ?? prompt.template,
     attempts: outcome.calls + (work.earlierCalls ?? 0),
     prediction_time: outcome.seconds,
   };

@@ -93,8 +93,7 @@ export class RowDispatcher {
   #enqueue(works: readonly RowWork[]): void {
     if (!this.#accepting) {
       // Stopped meanwhile: given up like the rows stopAccepting found queued.
-      for (const work of works)
-        this.#o.limits.release(work.claim.model_id, work.firstPermit.permits);
+      for (const work of works) this.#giveUp(work);
       return;
     }
     for (const work of works) this.#queue.push(work);
@@ -109,14 +108,18 @@ export class RowDispatcher {
     this.#accepting = false;
     let notStarted = 0;
     while (this.#queueHead < this.#queue.length) {
-      const work = this.#queue[this.#queueHead]!;
+      this.#giveUp(this.#queue[this.#queueHead]!);
       this.#queueHead += 1;
-      this.#o.limits.release(work.claim.model_id, work.firstPermit.permits);
       notStarted += 1;
     }
     this.#compact();
     // Rows still being prepared are given up when that ends (#enqueue).
     return notStarted + this.#preparing;
+  }
+
+  /** A row that will not be called: its permit goes back; its claim stays held for the hand-back. */
+  #giveUp(work: RowWork): void {
+    this.#o.limits.release(work.claim.model_id, work.firstPermit.permits);
   }
 
   /**

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@evalq/core';
-import {
-  createWorkerMetrics,
-  HeldClaims,
-  RowDispatcher,
-  type CallLimits,
-  type RowWork,
-} from '@evalq/worker';
+import { createWorkerMetrics, type CallLimits } from '@evalq/worker';
+import { HeldClaims } from '../src/held-claims.js';
+import type { RowWork } from '../src/row-call.js';
+import { RowDispatcher } from '../src/row-dispatcher.js';
 import { WakeSignal } from '../src/wake-signal.js';
 
 // The dispatcher's step before the call slots (cache-look-ahead.ts uses it): rows being

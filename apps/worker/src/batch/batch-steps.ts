@@ -414,7 +414,7 @@ async function cancel(
   }
   if (client) {
     const files = [
-      batch.input_file_id ?? cancelled?.inputFileId ?? null,
+      cancelled?.inputFileId ?? batch.input_file_id,
       cancelled?.outputFileId ?? batch.output_file_id,
       cancelled?.errorFileId ?? batch.error_file_id,
     ];
