@@ -94,13 +94,11 @@ function heldTable(claims: readonly HeldClaim[]): RawBuilder<unknown> {
 /**
  * The fencing check, the one condition under which a worker may still act on a row:
  * `ps` is the claim's row, still `in_progress` under this worker and this attempt.
- * `claim` names the relation holding (row_id, model_id, prompt_id, attempt).
+ * `h` is the claims' keys (heldTable).
  */
-function stillHeld(workerId: string, claim: 'h' | 'i'): RawBuilder<unknown> {
-  const column = (name: string) => sql.ref(`${claim}.${name}`);
-  return sql`ps.row_id = ${column('row_id')} AND ps.model_id = ${column('model_id')}
-         AND ps.prompt_id = ${column('prompt_id')} AND ps.status = 'in_progress'
-         AND ps.claimed_by = ${workerId} AND ps.attempt = ${column('attempt')}`;
+function stillHeld(workerId: string): RawBuilder<unknown> {
+  return sql`ps.row_id = h.row_id AND ps.model_id = h.model_id AND ps.prompt_id = h.prompt_id
+         AND ps.status = 'in_progress' AND ps.claimed_by = ${workerId} AND ps.attempt = h.attempt`;
 }
 
 /**
@@ -120,7 +118,7 @@ export async function heartbeatClaims(
     WITH held AS (
       SELECT ps.row_id, ps.model_id, ps.prompt_id
         FROM ${heldTable(claims)}
-        JOIN predictionstatus ps ON ${stillHeld(workerId, 'h')}
+        JOIN predictionstatus ps ON ${stillHeld(workerId)}
        ORDER BY ps.row_id, ps.model_id, ps.prompt_id
        FOR UPDATE OF ps SKIP LOCKED
     )
@@ -189,7 +187,7 @@ export async function releaseClaims(
     UPDATE predictionstatus ps
        SET status = 'pending', claimed_by = NULL
       FROM ${heldTable(claims)}
-     WHERE ${stillHeld(workerId, 'h')}`.execute(db);
+     WHERE ${stillHeld(workerId)}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -278,10 +276,13 @@ export async function finishRows(
       SELECT nullif(g.grading, 'null'::jsonb) AS grading, g.n
         FROM jsonb_array_elements(${gradingDocument(rows)}::jsonb) WITH ORDINALITY AS g(grading, n)
     ), fenced AS (
+      -- Joined to the claims' keys alone, not to input: the UPDATE carries each row it
+      -- joins as a whole (to recheck it if the row is locked), and input's rows hold the
+      -- answers and prompts: building them was a tenth of PostgreSQL's time here.
       UPDATE predictionstatus ps
          SET status = 'done'
-        FROM input i
-       WHERE ${stillHeld(workerId, 'i')}
+        FROM ${heldTable(rows)}
+       WHERE ${stillHeld(workerId)}
       RETURNING ps.row_id, ps.model_id, ps.prompt_id
     ), inserted AS (
       INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
