@@ -168,6 +168,41 @@ describe('documented schema', () => {
   });
 });
 
+describe("a job's own columns", () => {
+  // Their rules live in the columns' types (migration 0020): a bad value written
+  // straight into the table is refused, naming the rule, and nothing is stored.
+  it.each([
+    ['threshold', '1.5', 'pass_threshold'],
+    ['assertions', `'{"type": "equals"}'`, 'assertion_list'],
+    ['paused_reason', `'tired'`, 'pause_reason'],
+    ['max_cost_usd', '-0.01', 'budget_usd'],
+    ['max_tokens', '-1', 'budget_tokens'],
+  ])('refuses %s = %s', async (column, value, rule) => {
+    const [ids] = await t.query<{ d: number; m: number; p: number }>(
+      `WITH d AS (INSERT INTO datasets (name) VALUES ('rules') RETURNING dataset_id),
+            m AS (INSERT INTO models (name, source) VALUES ('rules', 'mock') RETURNING model_id),
+            p AS (INSERT INTO prompts (text) VALUES ('{{content}}') RETURNING prompt_id)
+       SELECT d.dataset_id AS d, m.model_id AS m, p.prompt_id AS p FROM d, m, p`,
+    );
+    const insert = `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status, ${column})
+                    VALUES (${ids!.m}, ${ids!.p}, ${ids!.d}, 'pending', ${value})`;
+    await expect(t.query(insert)).rejects.toThrow(`value for domain ${rule} violates`);
+    const [left] = await t.query<{ n: string }>(
+      'SELECT count(*) AS n FROM modelpromptstatus WHERE dataset_id = $1',
+      [ids!.d],
+    );
+    expect(Number(left!.n)).toBe(0);
+    // The same job with the value in range is stored.
+    await t.query(
+      `INSERT INTO modelpromptstatus (model_id, prompt_id, dataset_id, status)
+       VALUES (${ids!.m}, ${ids!.p}, ${ids!.d}, 'pending')`,
+    );
+    await expect(
+      t.query(`UPDATE modelpromptstatus SET ${column} = ${value} WHERE dataset_id = ${ids!.d}`),
+    ).rejects.toThrow(`value for domain ${rule} violates`);
+  });
+});
+
 describe('documented triggers', () => {
   it('exist with the documented names, timing, events and functions', async () => {
     const triggers = await t.query<{
