@@ -11,7 +11,7 @@ import {
   predictionSpan,
 } from '../bench-queries.js';
 import type { ChildService } from '../child-service.js';
-import { processCpuSeconds } from '../cpu-time.js';
+import { commandCpuSeconds, machineBusySeconds, processCpuSeconds } from '../cpu-time.js';
 import { prepareJob, runJob, waitUntilDone } from '../job-run.js';
 
 /** Made-up prices: every call costs something, so the spend is counted (docs/cost.md). */
@@ -24,11 +24,19 @@ async function timedJob(
   modelId: number,
   promptId: number,
   rows: number,
+  workers: readonly ChildService[],
   cache = true,
-): Promise<{ rate: number; key: JobKey; timeline: Record<string, number> }> {
+): Promise<{ rate: number; key: JobKey; timeline: Record<string, unknown> }> {
+  const cpu = () => ({
+    workers: workers.reduce((sum, worker) => sum + worker.cpuSeconds(), 0),
+    postgres: commandCpuSeconds('postgres'),
+    machine: machineBusySeconds(),
+  });
+  const cpuBefore = cpu();
   const [key] = await ctx.api.launch(datasetId, [modelId], [promptId], undefined, { cache });
   const launchedAt = Date.now();
   await waitUntilDone(ctx, key!, 600_000);
+  const cpuAfter = cpu();
   const state = await jobState(ctx.stack.pool, key!);
   const stored = await predictionCounts(ctx.stack.pool, key!);
   if (state.failed > 0 || stored.predictions !== rows || stored.duplicated > 0) {
@@ -44,6 +52,12 @@ async function timedJob(
     first_stored_ms: round(span.first - launchedAt, 0),
     done_ms: round(state.finishedAt! - launchedAt, 0),
     stored_per_s: round(rows / Math.max(0.001, (span.last - span.first) / 1000), 0),
+    // CPU of the job from launch to done, per row: where a cached row's time goes.
+    cpu_us_per_row: {
+      workers: round(((cpuAfter.workers - cpuBefore.workers) * 1e6) / rows, 0),
+      postgres: round(((cpuAfter.postgres - cpuBefore.postgres) * 1e6) / rows, 0),
+      machine: round(((cpuAfter.machine - cpuBefore.machine) * 1e6) / rows, 0),
+    },
   };
   return { rate: rows / ((state.finishedAt! - launchedAt) / 1000), key: key!, timeline };
 }
@@ -65,9 +79,9 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
     // Warm the workers first (their first job pays for start-up), without the cache.
     ctx.say(`C1: ${rows} rows at 100 ms, 2 workers × 25, without the cache (warm-up)`);
     const warmUp = await ctx.api.createPrompt(`Without the cache: {{content}}`);
-    const plain = await timedJob(ctx, job.datasetId, job.modelId, warmUp, rows, false);
+    const plain = await timedJob(ctx, job.datasetId, job.modelId, warmUp, rows, workers, false);
     ctx.say(`C1: ${rows} rows at 100 ms, 2 workers × 25, cache on and empty`);
-    const uncached = await timedJob(ctx, job.datasetId, job.modelId, job.promptId, rows);
+    const uncached = await timedJob(ctx, job.datasetId, job.modelId, job.promptId, rows, workers);
     // The answers are written to the cache in batches, within 100 ms of each call.
     for (let waited = 0; waited < 10_000; waited += 100) {
       const { rows: stored } = await ctx.stack.pool.query<{ n: string }>(
@@ -78,7 +92,7 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
       await sleep(100);
     }
     ctx.say('C1: the same requests again (another prompt, same text): every one a hit');
-    const cached = await timedJob(ctx, job.datasetId, job.modelId, twin, rows);
+    const cached = await timedJob(ctx, job.datasetId, job.modelId, twin, rows, workers);
     const { rows: hits } = await ctx.stack.pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM predictions WHERE model_id = $1 AND prompt_id = $2 AND cached',
       [cached.key.model_id, cached.key.prompt_id],
@@ -92,6 +106,7 @@ export async function c1CachedJob(ctx: BenchContext): Promise<void> {
     };
     ctx.figures.C1_hits = Number(hits[0]!.n);
     ctx.figures.C1_cached_timeline = cached.timeline;
+    ctx.figures.C1_uncached_timeline = uncached.timeline;
     ctx.lines.push({
       id: 'C1',
       scenario: `100 ms, 2 workers × 25, ${rows} rows: every request cached ÷ uncached`,
