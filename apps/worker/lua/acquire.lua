@@ -22,8 +22,11 @@ ARGV[4]  burstMs      how far ahead of schedule starts may run
 ARGV[5]  permitTtlMs  lifetime of a permit that is never released
 
 Returns
-  { granted, 0, permitId... }  granted > 0 calls may start now; one permit id each when
-                               maxInFlight > 0, to be removed (ZREM) when the call ends
+  { granted, rateMark, permitId... }
+                               granted > 0 calls may start now; one permit id each when
+                               maxInFlight > 0, to be removed (ZREM) when the call ends;
+                               rateMark: the TAT as this grant left it ('' without a rate
+                               limit), for giving unused starts back (refund.lua)
   { 0, waitMs, reason }        nothing was taken; reason is 'paused' or 'rate' (waitMs is
                                when asking again can succeed) or 'concurrency' (waitMs = -1:
                                wait for a permit to be released)
@@ -42,6 +45,7 @@ if paused > 0 then
 end
 
 local granted = wanted
+local rateMark = ''
 if maxInFlight > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   local free = maxInFlight - redis.call('ZCARD', KEYS[1])
@@ -66,10 +70,12 @@ if interval > 0 then
     granted = allowed
   end
   local nextTat = tat + granted * interval
-  redis.call('SET', KEYS[2], nextTat, 'PX', math.ceil(nextTat - now + 60000))
+  -- Stored and returned as the same text, which a refund compares (refund.lua).
+  rateMark = string.format('%.17g', nextTat)
+  redis.call('SET', KEYS[2], rateMark, 'PX', math.ceil(nextTat - now + 60000))
 end
 
-local result = { granted, 0 }
+local result = { granted, rateMark }
 if maxInFlight > 0 then
   local last = redis.call('INCRBY', KEYS[4], granted)
   redis.call('PEXPIRE', KEYS[4], 86400000)

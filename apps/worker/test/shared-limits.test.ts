@@ -95,6 +95,23 @@ describe('shared limits', () => {
     await expect.poll(async () => (await b.tryAcquire(4, model, 1)).granted).toBe(1);
   });
 
+  it('does not give back starts that another worker was granted starts after', async () => {
+    const model = limits({ requestsPerMinute: 60 }); // one start per second
+    const early = await a.tryAcquire(9, model, 1);
+    expect(early.granted).toBe(1);
+    // b is granted the next start, a second later.
+    await expect
+      .poll(async () => (await b.tryAcquire(9, model, 1)).granted, { timeout: 3000 })
+      .toBe(1);
+    // a gives its start back late: the schedule now ends after b's start, and moving it
+    // back would give b's slot to someone else too. a's connection runs the refund
+    // before the acquire that follows it.
+    a.giveBack(9, model, early, 0);
+    const refused = await a.tryAcquire(9, model, 1);
+    expect(refused.granted).toBe(0);
+    expect(refused.waitMs).toBeGreaterThan(500);
+  });
+
   it('pauses a model for every worker after a 429, limits or not', async () => {
     await a.pause(5, 400);
     const refused = await b.tryAcquire(5, limits({}), 4);

@@ -6,6 +6,7 @@ import {
   JOB_ANNOUNCEMENTS_CHANNEL,
   parseJobAnnouncement,
   pauseModelCalls,
+  refundCallSlots,
   releaseCallPermits,
   type CallPermitRequest,
 } from '@evalq/db';
@@ -81,6 +82,30 @@ describe('call permits', () => {
     expect(refused.reason).toBe('rate');
     expect(refused.waitMs).toBeGreaterThan(0);
     expect(refused.waitMs).toBeLessThanOrEqual(1000);
+  });
+
+  it('takes unused starts back only while no start was granted after them', async () => {
+    const model = await newModel();
+    // 60 requests per minute: one start per second, no burst.
+    const paced = request(model, { intervalMs: 1000 });
+    const latest = await acquireCallPermits(t.db, paced);
+    expect(latest.granted).toBe(1);
+    expect(latest.rateMark).not.toBeNull();
+    // Given back while it is the latest grant: the next start may come at once.
+    await refundCallSlots(t.db, model, 1, 1000, latest.rateMark!);
+    const again = await acquireCallPermits(t.db, paced);
+    expect(again.granted).toBe(1);
+    // A worker holds `again` while another is granted the start after it.
+    let after = await acquireCallPermits(t.db, paced);
+    while (after.granted === 0) {
+      await sleep(after.waitMs + 5);
+      after = await acquireCallPermits(t.db, paced);
+    }
+    // Giving `again` back now would hand the later start's slot out twice: refused.
+    await refundCallSlots(t.db, model, 1, 1000, again.rateMark!);
+    const refused = await acquireCallPermits(t.db, paced);
+    expect(refused).toMatchObject({ granted: 0, reason: 'rate' });
+    expect(refused.waitMs).toBeGreaterThan(500);
   });
 
   it('pauses a model for everyone, and a shorter pause never cuts a longer one short', async () => {

@@ -33,6 +33,12 @@ export interface Grant {
   waitMs: number;
   /** Concurrency permits to release when each call ends (empty without a concurrency limit). */
   permits: string[];
+  /**
+   * Where this grant left the model's start schedule (with a rate limit): unused starts
+   * are given back only while the schedule is still there, i.e. no start was granted
+   * after them (apps/worker/lua/refund.lua).
+   */
+  rateMark?: string;
 }
 
 /** Why a grant was refused (the label of evalq_worker_rate_limit_waits_total). */

@@ -63,7 +63,14 @@ export class PostgresCallLimits implements CallLimits {
         permitTtlMs: limits.permitTtlMs,
       });
       this.#failures = 0;
-      if (reply.granted > 0) return { granted: reply.granted, waitMs: 0, permits: reply.permitIds };
+      if (reply.granted > 0) {
+        return {
+          granted: reply.granted,
+          waitMs: 0,
+          permits: reply.permitIds,
+          ...(reply.rateMark ? { rateMark: reply.rateMark } : {}),
+        };
+      }
       const reason = reply.reason ?? 'paused';
       this.#events.onWait?.(modelId, reason);
       if (reason === 'concurrency') return { granted: 0, waitMs: fullPollMs(), permits: [] };
@@ -88,9 +95,9 @@ export class PostgresCallLimits implements CallLimits {
     if (unused <= 0) return;
     this.release(modelId, grant.permits.slice(used));
     const intervalMs = startIntervalMs(limits);
-    if (intervalMs > 0) {
-      refundCallSlots(this.#db, modelId, unused, intervalMs).catch((error: unknown) =>
-        this.#warn(error),
+    if (intervalMs > 0 && grant.rateMark) {
+      refundCallSlots(this.#db, modelId, unused, intervalMs, grant.rateMark).catch(
+        (error: unknown) => this.#warn(error),
       );
     }
   }

@@ -38,7 +38,7 @@ interface LimitCommands {
     burstMs: number,
     permitTtlMs: number,
   ): Promise<(number | string)[]>;
-  evalqRefund(rate: string, unused: number, intervalMs: number): Promise<number>;
+  evalqRefund(rate: string, unused: number, intervalMs: number, rateMark: string): Promise<number>;
   evalqPause(pause: string, pauseMs: number): Promise<number>;
 }
 
@@ -95,7 +95,15 @@ export class RedisCallLimits implements CallLimits {
       );
       const granted = Number(reply[0]);
       const waitMs = Number(reply[1]);
-      if (granted > 0) return { granted, waitMs: 0, permits: reply.slice(2).map(String) };
+      if (granted > 0) {
+        const rateMark = String(reply[1]);
+        return {
+          granted,
+          waitMs: 0,
+          permits: reply.slice(2).map(String),
+          ...(rateMark ? { rateMark } : {}),
+        };
+      }
       const reason = reply[2] === 'rate' || reply[2] === 'concurrency' ? reply[2] : 'paused';
       this.#events.onWait?.(modelId, reason);
       if (reason === 'concurrency') {
@@ -122,9 +130,15 @@ export class RedisCallLimits implements CallLimits {
     const unused = grant.granted - used;
     if (unused <= 0) return;
     this.release(modelId, grant.permits.slice(used));
-    if (limits.requestsPerMinute) {
+    const rateMark = grant.rateMark;
+    if (limits.requestsPerMinute && rateMark) {
       this.#withRedis(() =>
-        this.#redis.evalqRefund(this.#key(modelId, 'rate'), unused, startIntervalMs(limits)),
+        this.#redis.evalqRefund(
+          this.#key(modelId, 'rate'),
+          unused,
+          startIntervalMs(limits),
+          rateMark,
+        ),
       ).catch((error: unknown) => this.#warnRedisDown(error));
     }
   }

@@ -3,7 +3,8 @@ import type { Database } from '../database.js';
 
 /**
  * The per-model call limits kept in PostgreSQL for workers without Redis: the functions
- * of migrations/0011_queueless_wakeups_and_call_limits.sql, one autocommit statement each.
+ * of migrations/0011_queueless_wakeups_and_call_limits.sql (rate marks: 0021), one
+ * autocommit statement each.
  */
 
 export interface CallPermitRequest {
@@ -26,6 +27,8 @@ export interface CallPermitReply {
   reason: 'paused' | 'rate' | 'concurrency' | null;
   /** One per granted call when there is a concurrency limit. */
   permitIds: string[];
+  /** With a rate limit, where the grant left the model's schedule (for refundCallSlots). */
+  rateMark: string | null;
 }
 
 export async function acquireCallPermits(
@@ -37,8 +40,9 @@ export async function acquireCallPermits(
     wait_ms: number;
     reason: CallPermitReply['reason'];
     permit_ids: string[] | null;
+    rate_mark: string | null;
   }>`
-    SELECT granted, wait_ms, reason, permit_ids::text[] AS permit_ids
+    SELECT granted, wait_ms, reason, permit_ids::text[] AS permit_ids, rate_mark
       FROM acquire_call_permits(${request.modelId}::int, ${request.wanted}::int,
              ${request.maxInFlight}::int, ${request.intervalMs}::float8,
              ${request.burstMs}::float8, ${request.permitTtlMs}::int)`.execute(db);
@@ -48,6 +52,7 @@ export async function acquireCallPermits(
     waitMs: row.wait_ms,
     reason: row.reason,
     permitIds: row.permit_ids ?? [],
+    rateMark: row.rate_mark,
   };
 }
 
@@ -61,16 +66,16 @@ export async function releaseCallPermits(
   );
 }
 
-/** Gives back `unused` rate slots of a model. */
+/** Gives back `unused` rate slots of a model, if no start was granted after them. */
 export async function refundCallSlots(
   db: Kysely<Database>,
   modelId: number,
   unused: number,
   intervalMs: number,
+  rateMark: string,
 ): Promise<void> {
-  await sql`SELECT refund_call_slots(${modelId}::int, ${unused}::int, ${intervalMs}::float8)`.execute(
-    db,
-  );
+  await sql`SELECT refund_call_slots(${modelId}::int, ${unused}::int, ${intervalMs}::float8,
+                                     ${rateMark}::text)`.execute(db);
 }
 
 /** Pauses a model for every worker; a shorter pause never cuts a longer one short. */
