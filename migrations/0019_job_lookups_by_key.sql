@@ -1,4 +1,5 @@
--- Job rows found by their keys (docs/triggers.md, "Job rows found by their keys"). The functions that read or update one job's row by its key use the key's index. A
+-- Job rows found by their keys (docs/triggers.md, "Job rows found by their keys"): the
+-- functions that read or update one job's row by its key use the key's index. A
 -- plpgsql function keeps a generic plan made while the job table was one page; the
 -- planner then chose to read the whole table. But every stored prediction leaves a
 -- version of its job's row behind until the table is vacuumed: a job of 20,000 rows

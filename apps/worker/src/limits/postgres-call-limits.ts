@@ -94,9 +94,9 @@ export class PostgresCallLimits implements CallLimits {
     const unused = grant.granted - used;
     if (unused <= 0) return;
     this.release(modelId, grant.permits.slice(used));
-    const intervalMs = startIntervalMs(limits);
-    if (intervalMs > 0 && grant.rateMark) {
-      refundCallSlots(this.#db, modelId, unused, intervalMs, grant.rateMark).catch(
+    // A grant carries a mark only under a rate limit.
+    if (grant.rateMark) {
+      refundCallSlots(this.#db, modelId, unused, startIntervalMs(limits), grant.rateMark).catch(
         (error: unknown) => this.#warn(error),
       );
     }

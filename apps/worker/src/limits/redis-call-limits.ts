@@ -130,8 +130,9 @@ export class RedisCallLimits implements CallLimits {
     const unused = grant.granted - used;
     if (unused <= 0) return;
     this.release(modelId, grant.permits.slice(used));
+    // A grant carries a mark only under a rate limit.
     const rateMark = grant.rateMark;
-    if (limits.requestsPerMinute && rateMark) {
+    if (rateMark) {
       this.#withRedis(() =>
         this.#redis.evalqRefund(
           this.#key(modelId, 'rate'),
