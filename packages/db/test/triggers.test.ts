@@ -268,6 +268,61 @@ describe('predictions_after_insert (count and done)', () => {
     });
   });
 
+  it('pauses a job at the prediction that reaches its budget; one that spent nothing (a cache hit) never does, the next claim does', async () => {
+    const dataset_id = await newDataset(6);
+    const { model_id, prompt_id } = await newModelAndPrompt();
+    await launch(model_id, prompt_id, dataset_id);
+    await t.query(
+      `UPDATE modelpromptstatus SET max_tokens = 30
+        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+      [model_id, prompt_id, dataset_id],
+    );
+    const ids = await rowIds(dataset_id);
+    const store = (row: number, cached: boolean) =>
+      t.query(
+        `INSERT INTO predictions (row_id, model_id, prompt_id, dataset_id, prediction, prediction_time,
+                                  status, prompt_tokens, completion_tokens, cached)
+         VALUES ($1, $2, $3, $4, 'out', 0.01, 'success', 10, 10, $5)`,
+        [row, model_id, prompt_id, dataset_id, cached],
+      );
+    const state = async () =>
+      (
+        await t.query<{ status: string; paused_reason: string | null; spent_tokens: number }>(
+          `SELECT status, paused_reason, spent_tokens FROM modelpromptstatus
+            WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+          [model_id, prompt_id, dataset_id],
+        )
+      )[0];
+
+    await store(ids[0]!, false);
+    expect(await state()).toMatchObject({ status: 'running', spent_tokens: 20 });
+    await store(ids[1]!, true); // a hit: its tokens were paid for by the call that stored it
+    expect(await state()).toMatchObject({ status: 'running', spent_tokens: 20 });
+    await store(ids[2]!, false);
+    expect(await state()).toMatchObject({ status: 'paused', paused_reason: 'budget' });
+
+    // Resumed under a higher budget, then lowered below the spend: a hit does not pause
+    // the job, its next claim does (and takes nothing).
+    await t.query(
+      `UPDATE modelpromptstatus SET max_tokens = 100, status = 'running'
+        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+      [model_id, prompt_id, dataset_id],
+    );
+    await t.query(
+      `UPDATE modelpromptstatus SET max_tokens = 10
+        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+      [model_id, prompt_id, dataset_id],
+    );
+    await store(ids[3]!, true);
+    expect(await state()).toMatchObject({ status: 'running', spent_tokens: 40 });
+    const [claim] = await t.query<{ allowed: number }>(
+      'SELECT claim_allowance($1, $2, $3, 5) AS allowed',
+      [model_id, prompt_id, dataset_id],
+    );
+    expect(claim!.allowed).toBe(0);
+    expect(await state()).toMatchObject({ status: 'paused', paused_reason: 'budget' });
+  });
+
   it('counts the stored verdicts: passed as correct, no verdict as ungraded, failures as neither', async () => {
     const dataset_id = await newDataset(5);
     const { model_id, prompt_id } = await newModelAndPrompt();
