@@ -96,6 +96,8 @@ export class ClaimLoop {
     const now = Date.now();
     const entry = rotation.next(now);
     if (!entry) {
+      // Nothing more to claim for now: what has finished is stored at once.
+      dispatcher.flushIfIdle();
       const unblockAt = rotation.nextUnblockAt();
       if (unblockAt === undefined) this.#o.requestReconcile('idle');
       await wake.wait(Math.min(IDLE_WAIT_MS, Math.max(1, (unblockAt ?? Infinity) - now)));

@@ -110,8 +110,14 @@ export class FinishBuffer implements ResultSink {
     });
   }
 
+  /**
+   * Writes one batch, then the next at once only while full ones wait: what is left
+   * goes by the schedule (#schedule), so that results arriving steadily are stored a
+   * step's worth at a time, not in a back-to-back stream of small statements (each one
+   * a transaction and a turn of the job's counting row).
+   */
   async #writeAll(): Promise<void> {
-    while (this.#queue.length > 0) {
+    do {
       const batch = this.#queue.splice(0, this.#options.batchSize);
       this.#inFlight = batch.length;
       try {
@@ -119,7 +125,7 @@ export class FinishBuffer implements ResultSink {
       } finally {
         this.#inFlight = 0;
       }
-    }
+    } while (this.#queue.length >= this.#options.batchSize);
   }
 
   async #write(batch: FinishedRow[]): Promise<void> {

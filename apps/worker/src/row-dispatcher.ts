@@ -62,6 +62,18 @@ export class RowDispatcher {
     return this.#queue.length - this.#queueHead;
   }
 
+  /**
+   * Stores the results waiting in the sink now, when no call is running or waiting: the
+   * claim loop asks when it has nothing more to claim (the end of a job, or a lull),
+   * rather than after the sink's batching delay. Asked only then, not each time the
+   * last call ends: rows that finish at once (cache hits) would otherwise be stored a
+   * claim at a time, while the next claim is already on its way.
+   */
+  flushIfIdle(): void {
+    if (this.#calling === 0 && this.queued === 0 && this.#preparing === 0)
+      this.#o.results.flushNow();
+  }
+
   /** How many rows a claim may take now, for a model with or without shared limits. */
   room(limited: boolean): number {
     if (!this.#accepting || this.#o.results.backlogged) return 0;
@@ -183,9 +195,6 @@ export class RowDispatcher {
         metrics.inFlight.dec();
         this.#tasks.delete(task);
         this.#pump();
-        // Nothing left to wait for: store the last results now rather than after the
-        // flush interval (the end of a job, or a lull).
-        if (this.#calling === 0 && this.queued === 0) results.flushNow();
         this.#o.wake.notify();
       });
     this.#tasks.add(task);
