@@ -31,6 +31,16 @@ export interface ClaimLoopOptions {
 const IDLE_WAIT_MS = 1_000;
 
 /**
+ * A little random time on top of a refused permit's wait. Every worker refused the same
+ * start is told the same instant; without it they would ask again in the same order
+ * each time, and the first (in one process: the first timer set) would take every
+ * start of a rate-limited model while the others only ever wait.
+ */
+function retryJitterMs(waitMs: number): number {
+  return Math.random() * Math.min(25, waitMs * 0.05);
+}
+
+/**
  * The claim loop: while this worker has room, it takes the next job of the rotation
  * (round robin), takes permits for its model from the shared limits, claims that many
  * rows in one statement, and hands them to the dispatcher. A short claim marks the job
@@ -137,7 +147,7 @@ export class ClaimLoop {
 
     const grant = await limits.tryAcquire(model.modelId, model.limits, wanted);
     if (grant.granted === 0) {
-      rotation.blockModel(model.modelId, Date.now() + grant.waitMs);
+      rotation.blockModel(model.modelId, Date.now() + grant.waitMs + retryJitterMs(grant.waitMs));
       return;
     }
 
