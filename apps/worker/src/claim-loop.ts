@@ -11,6 +11,7 @@ import type { RowDispatcher } from './row-dispatcher.js';
 import type { RowWork } from './row-call.js';
 import type { WakeSignal } from './wake-signal.js';
 import { errorSummary } from './error-summary.js';
+import { withCacheHits } from './cached-claim-size.js';
 
 export interface ClaimLoopOptions {
   db: Kysely<Database>;
@@ -29,6 +30,9 @@ export interface ClaimLoopOptions {
 
 /** Longest sleep with nothing to do; a wake-up (new job, freed slot, stop) ends it sooner. */
 const IDLE_WAIT_MS = 1_000;
+
+/** How many of a job's latest claims tell how often the cache answers it. */
+const RECENT_CLAIMS = 4;
 
 /**
  * A little random time on top of a refused permit's wait. Every worker refused the same
@@ -51,6 +55,8 @@ export class ClaimLoop {
   readonly #o: ClaimLoopOptions;
   readonly #stop = new AbortController();
   readonly #jobLogs = new WeakMap<JobEntry, Logger>();
+  /** Each job's latest claims, newest first: how much of them the response cache answered. */
+  readonly #recentClaims = new WeakMap<JobEntry, (readonly RowWork[])[]>();
   #done: Promise<void> | undefined;
   #dbFailures = 0;
 
@@ -138,7 +144,9 @@ export class ClaimLoop {
     // more rows are claimed ahead for other jobs until a slot frees, so a busy job
     // without limits cannot starve it.
     const limited = hasSharedLimits(model.limits);
-    const wanted = Math.min(this.#o.batchSize, limited ? dispatcher.room(true) : room);
+    const wanted = limited
+      ? Math.min(this.#o.batchSize, dispatcher.room(true))
+      : withCacheHits(Math.min(this.#o.batchSize, room), context.cache ? this.#hitShare(entry) : 0);
     if (wanted <= 0) {
       rotation.rewind(entry);
       await wake.wait(IDLE_WAIT_MS);
@@ -190,7 +198,27 @@ export class ClaimLoop {
         log,
       };
     });
+    const recent = this.#recentClaims.get(entry) ?? [];
+    this.#recentClaims.set(entry, [works, ...recent.slice(0, RECENT_CLAIMS - 1)]);
     dispatcher.accept(works);
+  }
+
+  /**
+   * The share of the job's recent claimed rows that the response cache answered, over
+   * those already looked up (a claim's lookups may still be on their way when the next
+   * claim is made); 0 before any was.
+   */
+  #hitShare(entry: JobEntry): number {
+    let looked = 0;
+    let hits = 0;
+    for (const works of this.#recentClaims.get(entry) ?? []) {
+      for (const work of works) {
+        if (!work.ahead?.lookup) continue;
+        looked += 1;
+        if (work.ahead.lookup.hit) hits += 1;
+      }
+    }
+    return looked === 0 ? 0 : hits / looked;
   }
 
   async #dbFailed(operation: string, error: unknown, log: Logger): Promise<void> {

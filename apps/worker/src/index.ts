@@ -11,5 +11,6 @@ export {
 export { RedisCallLimits } from './limits/redis-call-limits.js';
 export type { JobWakeups, JobHint } from './job-wakeups.js';
 export { JobRotation, type JobEntry } from './job-rotation.js';
+export { CACHED_CLAIM_MAX, withCacheHits } from './cached-claim-size.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 export { runStopSteps, type StartStep, type StopStep, type StopReport } from './lifecycle-steps.js';

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, ConfigError, createLogger, throttled } from '@evalq/core';
-import { JobRotation, parseWorkerConfig, runStopSteps } from '@evalq/worker';
+import {
+  CACHED_CLAIM_MAX,
+  JobRotation,
+  parseWorkerConfig,
+  runStopSteps,
+  withCacheHits,
+} from '@evalq/worker';
 
 // The worker's small pieces, without processes: job rotation, backoff, configuration,
-// the stop sequence and the warning throttle.
+// the stop sequence, the warning throttle and the size of a claim of cached rows.
 
 const job = (model_id: number, prompt_id = 1, dataset_id = 1) => ({
   model_id,
@@ -49,6 +55,19 @@ describe('JobRotation', () => {
     expect(removed.map((e) => e.id)).toEqual(['2/1/1']);
     expect(rotation.entries().map((e) => e.id)).toEqual(['1/1/1', '9/1/1', '3/1/1']);
     expect(rotation.get(job(1))).toMatchObject({ exhausted: false, status: 'running' });
+  });
+});
+
+describe('withCacheHits (claim size)', () => {
+  it('claims enough rows that the expected misses fill the free slots, at most CACHED_CLAIM_MAX', () => {
+    expect(CACHED_CLAIM_MAX).toBe(100);
+    expect(withCacheHits(25, 0)).toBe(25); // nothing known yet, or no hits: one row a slot
+    expect(withCacheHits(25, 0.5)).toBe(50); // about 25 misses among 50
+    expect(withCacheHits(25, 0.8)).toBe(100); // 125 would hold 25 misses; capped
+    expect(withCacheHits(25, 1)).toBe(100);
+    expect(withCacheHits(30, 0.25)).toBe(40);
+    expect(withCacheHits(0, 1)).toBe(0); // no free slot: no claim
+    expect(withCacheHits(250, 1)).toBe(250); // never fewer than the slots
   });
 });
 
