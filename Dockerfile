@@ -39,11 +39,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # V8's heap: an old-generation ceiling also makes V8 collect sooner, so a busy worker
-# peaks at ~130 MB instead of ~210 MB at no measured cost in throughput. The API adds a
-# smaller young generation (docker-compose.yml) for its streamed exports. Both are
-# measured by `npm run bench` (T7, docs/performance.md). Raise the ceiling for
+# peaks at ~130 MB instead of ~210 MB at no measured cost in throughput; a young
+# generation of 8 MB semi-spaces (Node's default is 16) took another ~10 MB off a
+# regrading worker's peak and some CPU off each prediction. The API uses smaller ones
+# still (docker-compose.yml) for its streamed exports. Both are measured by
+# `npm run bench` (T7, G2, docs/performance.md). Raise the ceiling for
 # WORKER_CONCURRENCY in the hundreds or prompts of many KB.
-ENV NODE_OPTIONS="--max-old-space-size=256"
+ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=256"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
