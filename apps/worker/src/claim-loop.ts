@@ -5,7 +5,7 @@ import { claimRows, type Database } from '@evalq/db';
 import { dbBackoffMs } from './db-backoff.js';
 import type { JobCatalog } from './job-catalog.js';
 import type { JobEntry, JobRotation } from './job-rotation.js';
-import { hasSharedLimits, type CallLimits } from './limits/call-limits.js';
+import { askAgainInMs, hasSharedLimits, type CallLimits } from './limits/call-limits.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { RowDispatcher } from './row-dispatcher.js';
 import type { RowWork } from './row-call.js';
@@ -33,16 +33,6 @@ const IDLE_WAIT_MS = 1_000;
 
 /** How many of a job's latest claims tell how often the cache answers it. */
 const RECENT_CLAIMS = 4;
-
-/**
- * A little random time on top of a refused permit's wait. Every worker refused the same
- * start is told the same instant; without it they would ask again in the same order
- * each time, and the first (in one process: the first timer set) would take every
- * start of a rate-limited model while the others only ever wait.
- */
-function retryJitterMs(waitMs: number): number {
-  return Math.random() * Math.min(25, waitMs * 0.05);
-}
 
 /**
  * The claim loop: while this worker has room, it takes the next job of the rotation
@@ -155,7 +145,7 @@ export class ClaimLoop {
 
     const grant = await limits.tryAcquire(model.modelId, model.limits, wanted);
     if (grant.granted === 0) {
-      rotation.blockModel(model.modelId, Date.now() + grant.waitMs + retryJitterMs(grant.waitMs));
+      rotation.blockModel(model.modelId, Date.now() + askAgainInMs(grant));
       return;
     }
 

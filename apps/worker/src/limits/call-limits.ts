@@ -65,6 +65,16 @@ export function fullPollMs(): number {
   return FULL_POLL_MS + Math.random() * FULL_POLL_MS;
 }
 
+/**
+ * When to ask again after a refused grant: its wait, plus a little random time. Every
+ * worker refused the same start is told the same instant; without it they would ask
+ * again in the same order each time, and the first (in one process: the first timer
+ * set) would take every start of a rate-limited model while the others only ever wait.
+ */
+export function askAgainInMs(grant: Grant): number {
+  return grant.waitMs + Math.random() * Math.min(25, grant.waitMs * 0.05);
+}
+
 /** ms between call starts for a requests-per-minute limit (0: none). */
 export function startIntervalMs(limits: ModelLimits): number {
   return limits.requestsPerMinute ? 60_000 / limits.requestsPerMinute : 0;
@@ -87,6 +97,6 @@ export async function acquireOne(
   for (;;) {
     const grant = await callLimits.tryAcquire(modelId, limits, 1);
     if (grant.granted > 0) return grant;
-    await sleep(grant.waitMs, undefined, { signal });
+    await sleep(askAgainInMs(grant), undefined, { signal });
   }
 }
