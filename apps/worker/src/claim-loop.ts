@@ -188,8 +188,10 @@ export class ClaimLoop {
         log,
       };
     });
-    const recent = this.#recentClaims.get(entry) ?? [];
-    this.#recentClaims.set(entry, [works, ...recent.slice(0, RECENT_CLAIMS - 1)]);
+    if (context.cache) {
+      const recent = this.#recentClaims.get(entry) ?? [];
+      this.#recentClaims.set(entry, [works, ...recent.slice(0, RECENT_CLAIMS - 1)]);
+    }
     dispatcher.accept(works);
   }
 

@@ -272,11 +272,13 @@ describe('predictions_after_insert (count and done)', () => {
     const dataset_id = await newDataset(6);
     const { model_id, prompt_id } = await newModelAndPrompt();
     await launch(model_id, prompt_id, dataset_id);
-    await t.query(
-      `UPDATE modelpromptstatus SET max_tokens = 30
-        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
-      [model_id, prompt_id, dataset_id],
-    );
+    const setJob = (assignments: string) =>
+      t.query(
+        `UPDATE modelpromptstatus SET ${assignments}
+          WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
+        [model_id, prompt_id, dataset_id],
+      );
+    await setJob('max_tokens = 30');
     const ids = await rowIds(dataset_id);
     const store = (row: number, cached: boolean) =>
       t.query(
@@ -303,16 +305,8 @@ describe('predictions_after_insert (count and done)', () => {
 
     // Resumed under a higher budget, then lowered below the spend: a hit does not pause
     // the job, its next claim does (and takes nothing).
-    await t.query(
-      `UPDATE modelpromptstatus SET max_tokens = 100, status = 'running'
-        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
-      [model_id, prompt_id, dataset_id],
-    );
-    await t.query(
-      `UPDATE modelpromptstatus SET max_tokens = 10
-        WHERE model_id = $1 AND prompt_id = $2 AND dataset_id = $3`,
-      [model_id, prompt_id, dataset_id],
-    );
+    await setJob(`max_tokens = 100, status = 'running'`);
+    await setJob('max_tokens = 10');
     await store(ids[3]!, true);
     expect(await state()).toMatchObject({ status: 'running', spent_tokens: 40 });
     const [claim] = await t.query<{ allowed: number }>(
