@@ -15,14 +15,22 @@ const NAMES: Record<ReferenceLoop, string> = {
   sdk: 'openai SDK loop',
 };
 
-/** Requests/s of one reference loop: `requests` calls, `concurrency` in flight, at `latencyMs`. */
-export async function referenceRate(
+/** What one run of a reference loop measured. */
+export interface ReferenceRun {
+  /** Requests a second. */
+  rate: number;
+  /** The loop's own CPU (user + system) per request: what a bare client costs. */
+  clientCpuUs: number;
+}
+
+/** One reference loop: `requests` calls, `concurrency` in flight, at `latencyMs`. */
+export async function referenceRun(
   ctx: BenchContext,
   loop: ReferenceLoop,
   latencyMs: number,
   concurrency: number,
   requests: number,
-): Promise<number> {
+): Promise<ReferenceRun> {
   const server = await ctx.stack.startFakeServer(latencyMs);
   try {
     const child = ctx.stack.startChild(NAMES[loop], SCRIPTS[loop], [
@@ -32,7 +40,7 @@ export async function referenceRate(
     ]);
     const result = await child.waitForLine((line) => typeof line.rate === 'number', 600_000);
     await ctx.stack.stop([child]);
-    return result.rate as number;
+    return { rate: result.rate as number, clientCpuUs: result.cpu_us_per_request as number };
   } finally {
     await ctx.stack.stop([server.process]);
   }
@@ -50,16 +58,23 @@ export async function around<T>(
   concurrency: number,
   requests: number,
   measure: () => Promise<T>,
-): Promise<{ result: T; rates: Record<ReferenceLoop, number> }> {
-  const sum: Record<ReferenceLoop, number> = { raw: 0, sdk: 0 };
+): Promise<{
+  result: T;
+  rates: Record<ReferenceLoop, number>;
+  clientCpuUs: Record<ReferenceLoop, number>;
+}> {
+  const rates: Record<ReferenceLoop, number> = { raw: 0, sdk: 0 };
+  const clientCpuUs: Record<ReferenceLoop, number> = { raw: 0, sdk: 0 };
   const runLoops = async (when: string) => {
     for (const loop of loops) {
       ctx.say(`${label}: ${NAMES[loop]} ${when}, concurrency ${concurrency}, ${requests} requests`);
-      sum[loop] += await referenceRate(ctx, loop, latencyMs, concurrency, requests);
+      const run = await referenceRun(ctx, loop, latencyMs, concurrency, requests);
+      rates[loop] += run.rate / 2;
+      clientCpuUs[loop] += run.clientCpuUs / 2;
     }
   };
   await runLoops('before');
   const result = await measure();
   await runLoops('after');
-  return { result, rates: { raw: sum.raw / 2, sdk: sum.sdk / 2 } };
+  return { result, rates, clientCpuUs };
 }

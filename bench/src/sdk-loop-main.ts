@@ -1,7 +1,8 @@
 /**
  * Child process: the reference for T1, a bare loop over the official `openai` SDK with
  * `concurrency` requests in flight, no database, no queue. Prints
- * `{"requests": n, "seconds": s, "rate": n/s}`.
+ * `{"requests": n, "seconds": s, "rate": n/s, "cpu_us_per_request": µs}` (this process's CPU,
+ * user + system, over the timed part).
  *   node sdk-loop-main.js <base url> <concurrency> <requests>
  */
 import OpenAI from 'openai';
@@ -27,6 +28,11 @@ await Promise.all(
   Array.from({ length: concurrency }, () => client.models.list().catch(() => undefined)),
 );
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await Promise.all(Array.from({ length: concurrency }, loop));
+const cpu = process.cpuUsage(cpuBefore);
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ requests, seconds, rate: requests / seconds })}\n`);
+const cpuUsPerRequest = (cpu.user + cpu.system) / requests;
+process.stdout.write(
+  `${JSON.stringify({ requests, seconds, rate: requests / seconds, cpu_us_per_request: cpuUsPerRequest })}\n`,
+);
