@@ -175,6 +175,7 @@ export class BenchStack {
     await this.stop([...this.children]);
     await this.pool.end();
     await deleteKeysWithPrefix(this.queuePrefix, BENCH_REDIS_URL);
+    if (process.env.BENCH_KEEP_DATABASE === '1') return;
     const admin = new pg.Client({ connectionString: BENCH_SERVER_URL });
     await admin.connect();
     try {

@@ -70,6 +70,11 @@ export class EvalqApi {
     return job.regrade_remaining;
   }
 
+  /** Cancels a job: deletes it, its status rows and its predictions. */
+  async cancel(key: JobKey): Promise<void> {
+    await this.#client.json('DELETE', this.jobPath(key));
+  }
+
   async progress(key: JobKey): Promise<{ regrading: boolean; regrade_remaining: number }> {
     return this.#client.get(this.jobPath(key));
   }
