@@ -11,6 +11,8 @@ import { shippedNodeOptions } from './shipped-node-options.js';
 export const BENCH_SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Leave the run's database in place to inspect it (a later run drops it an hour on). */
+const KEEP_DATABASE = process.env.BENCH_KEEP_DATABASE === '1';
 
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** `evalq`, exactly as the container image and `npm run api|worker` start it. */
@@ -175,7 +177,7 @@ export class BenchStack {
     await this.stop([...this.children]);
     await this.pool.end();
     await deleteKeysWithPrefix(this.queuePrefix, BENCH_REDIS_URL);
-    if (process.env.BENCH_KEEP_DATABASE === '1') return;
+    if (KEEP_DATABASE) return;
     const admin = new pg.Client({ connectionString: BENCH_SERVER_URL });
     await admin.connect();
     try {

@@ -2,11 +2,11 @@
  * Child process: the closest a client gets to the fake server's limit, the reference
  * of T1 and T2: plain node:http requests over a keep-alive Agent with `concurrency`
  * requests in flight, each answer read and parsed, no SDK, no database, no queue.
- * Prints `{"requests": n, "seconds": s, "rate": n/s, "cpu_us_per_request": µs}` (this
- * process's CPU, user + system, over the timed part).
+ * Prints what timed-requests.ts measures.
  *   node raw-loop-main.js <base url> <concurrency> <requests>
  */
 import { Agent, request } from 'node:http';
+import { timeRequests } from './timed-requests.js';
 
 const [baseURL, concurrencyArg, requestsArg] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
@@ -48,20 +48,7 @@ const bodyOf = (i: number) =>
     messages: [{ role: 'user', content: `Reply with the answer only: row ${i} question` }],
   });
 
-let next = 0;
-async function loop(): Promise<void> {
-  while (next < requests) await complete(bodyOf(next++));
-}
-
 // The same warm-up as the SDK loop: the connections are open when the clock starts.
 await Promise.all(Array.from({ length: concurrency }, () => complete(bodyOf(-1))));
-const started = performance.now();
-const cpuBefore = process.cpuUsage();
-await Promise.all(Array.from({ length: concurrency }, loop));
-const cpu = process.cpuUsage(cpuBefore);
-const seconds = (performance.now() - started) / 1000;
+await timeRequests(requests, concurrency, (i) => complete(bodyOf(i)));
 agent.destroy();
-const cpuUsPerRequest = (cpu.user + cpu.system) / requests;
-process.stdout.write(
-  `${JSON.stringify({ requests, seconds, rate: requests / seconds, cpu_us_per_request: cpuUsPerRequest })}\n`,
-);
